@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Puts an ActiveMQ Classic $ACTIVEMQ_VERSION distribution into
+# $CACHE_ROOT/activemq-$ACTIVEMQ_VERSION/ and prints that directory
+# (ACTIVEMQ_HOME) on stdout. Idempotent; logs go to stderr.
+#
+# 1. Preferred: the binary distribution from Maven Central,
+#    org.apache.activemq:apache-activemq:$ACTIVEMQ_VERSION:tar.gz:bin, via mvn.
+# 2. Fallback when that artifact is not served (the case for 5.16.8 on the
+#    registry this project can reach): assemble $ACTIVEMQ_VERSION from jars.
+#    The layout (bin/, conf/, webapps/, third-party jars) comes from the
+#    $ACTIVEMQ_FALLBACK_DIST_VERSION tarball. Every org.apache.activemq jar is
+#    replaced by its $ACTIVEMQ_VERSION build, and the Jetty jars by
+#    $ACTIVEMQ_FALLBACK_JETTY_VERSION (from 5.16.7 to 5.16.8 the parent POM
+#    changes only the Jetty version). A module whose $ACTIVEMQ_VERSION jar is
+#    not served (activemq-leveldb-store among them) is cut out of
+#    activemq-all-$ACTIVEMQ_VERSION, which bundles those classes unshaded.
+#    Parts with neither (bin/activemq.jar = activemq-run, webapps/admin = the
+#    web console war) stay at the fallback version.
+#    AMQ-KEEPER-ASSEMBLY.txt in the result lists exactly what came from where.
+source "$(dirname "$0")/lib.sh"
+
+: "${ACTIVEMQ_FALLBACK_DIST_VERSION:=5.16.7}"
+: "${ACTIVEMQ_FALLBACK_JETTY_FROM:=9.4.50.v20221201}"
+: "${ACTIVEMQ_FALLBACK_JETTY_VERSION:=9.4.53.v20231009}"
+DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
+
+HOME_DIR="$CACHE_ROOT/activemq-$ACTIVEMQ_VERSION"
+STAMP="$HOME_DIR/.amq-keeper-complete"
+if [ -f "$STAMP" ]; then echo "$HOME_DIR"; exit 0; fi
+
+command -v mvn >/dev/null || die "mvn not found on PATH (needed to fetch ActiveMQ)"
+command -v java >/dev/null || die "java not found on PATH"
+TMP="$(mktemp -d "$CACHE_ROOT/.activemq-fetch.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+# mvn_copy <outdir> <g:a:v[:type[:classifier]]>: 0 when served and copied.
+mvn_copy() {
+  mvn -B -q "$DEP_PLUGIN:copy" -Dartifact="$2" -DoutputDirectory="$1" \
+    -Dmdep.overWriteReleases=true >"$TMP/mvn.log" 2>&1
+}
+
+# fetch_dist <version> <destdir>: the bin tarball extracted into destdir.
+fetch_dist() {
+  local v="$1" dest="$2" tgz
+  mkdir -p "$TMP/dl-$v"
+  mvn_copy "$TMP/dl-$v" "org.apache.activemq:apache-activemq:$v:tar.gz:bin" || return 1
+  tgz="$TMP/dl-$v/apache-activemq-$v-bin.tar.gz"
+  [ -f "$tgz" ] || return 1
+  mkdir -p "$TMP/x-$v"
+  tar -xzf "$tgz" -C "$TMP/x-$v"
+  [ -f "$TMP/x-$v/apache-activemq-$v/bin/activemq.jar" ] || die "unexpected layout in $tgz"
+  mv "$TMP/x-$v/apache-activemq-$v" "$dest"
+}
+
+install_result() {
+  rm -rf "$HOME_DIR"
+  mv "$1" "$HOME_DIR"
+  touch "$STAMP"
+  log "ActiveMQ $ACTIVEMQ_VERSION ready in $HOME_DIR"
+  echo "$HOME_DIR"
+}
+
+log "fetching org.apache.activemq:apache-activemq:$ACTIVEMQ_VERSION:tar.gz:bin"
+if fetch_dist "$ACTIVEMQ_VERSION" "$TMP/dist"; then
+  echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" \
+    > "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
+  install_result "$TMP/dist"
+  exit 0
+fi
+
+log "the $ACTIVEMQ_VERSION tarball is not served; assembling $ACTIVEMQ_VERSION from jars" \
+  "on the layout of the $ACTIVEMQ_FALLBACK_DIST_VERSION tarball"
+FROM="$ACTIVEMQ_FALLBACK_DIST_VERSION"
+fetch_dist "$FROM" "$TMP/dist" || { cat "$TMP/mvn.log" >&2; die "neither apache-activemq $ACTIVEMQ_VERSION nor $FROM (tar.gz:bin) is served"; }
+D="$TMP/dist"
+REPORT="$TMP/assembly.txt"
+{
+  echo "ActiveMQ $ACTIVEMQ_VERSION assembled by hack/fetch-activemq.sh"
+  echo "layout, scripts, conf/, webapps/ and unchanged third-party jars: apache-activemq-$FROM-bin.tar.gz"
+} > "$REPORT"
+
+# groupId of a jar: from META-INF/maven/<g>/<artifactId>/pom.properties inside it.
+group_of() {
+  local jar="$1" aid="$2"
+  unzip -Z1 "$jar" 2>/dev/null | sed -n "s#^META-INF/maven/\([^/]*\)/$aid/pom.properties\$#\1#p" | head -n1
+}
+
+# activemq-all-$ACTIVEMQ_VERSION bundles (unshaded) the classes of most
+# ActiveMQ modules, so a module whose own jar is not served can be cut out of it.
+ALL="$D/activemq-all-$ACTIVEMQ_VERSION.jar"
+mvn_copy "$TMP/new" "org.apache.activemq:activemq-all:$ACTIVEMQ_VERSION" \
+  || die "org.apache.activemq:activemq-all:$ACTIVEMQ_VERSION is not served; cannot assemble $ACTIVEMQ_VERSION"
+mv "$TMP/new/activemq-all-$ACTIVEMQ_VERSION.jar" "$ALL"
+rm -f "$D/activemq-all-$FROM.jar"
+echo "activemq-all-$ACTIVEMQ_VERSION.jar: org.apache.activemq:activemq-all:$ACTIVEMQ_VERSION from Maven Central" >> "$REPORT"
+unzip -Z1 "$ALL" | sort > "$TMP/all.lst"
+
+# cut_from_all <old jar> <artifactId> <new jar>: rebuilds the module jar from
+# activemq-all when every class/resource of the old jar exists there and
+# activemq-all carries that module at $ACTIVEMQ_VERSION. META-INF descriptors
+# (service files, spring.handlers/schemas) come from the old jar, since
+# activemq-all merges them.
+cut_from_all() {
+  local old="$1" aid="$2" out="$3" w="$TMP/cut-$2" props
+  props="META-INF/maven/org.apache.activemq/$aid/pom.properties"
+  grep -qx "$props" "$TMP/all.lst" || return 1
+  unzip -p "$ALL" "$props" | grep -q "^version=$ACTIVEMQ_VERSION\$" || return 1
+  unzip -Z1 "$old" | grep -v '/$' | grep -v '^META-INF/' | sort > "$TMP/cut.lst"
+  [ -s "$TMP/cut.lst" ] || return 1
+  [ -z "$(comm -23 "$TMP/cut.lst" "$TMP/all.lst")" ] || return 1
+  rm -rf "$w" && mkdir -p "$w"
+  (cd "$w" && unzip -q "$old" 'META-INF/*' -x 'META-INF/maven/*' 'META-INF/MANIFEST.MF' 2>/dev/null || true)
+  (cd "$w" && unzip -q -o "$ALL" "META-INF/maven/org.apache.activemq/$aid/*" && xargs -a "$TMP/cut.lst" unzip -q -o "$ALL")
+  unzip -p "$old" META-INF/MANIFEST.MF | tr -d '\r' | sed "s/$FROM/$ACTIVEMQ_VERSION/g" > "$TMP/cut.mf"
+  rm -f "$out"
+  (cd "$w" && jar --create --file "$out" --manifest "$TMP/cut.mf" .)
+}
+
+mkdir -p "$TMP/new"
+swapped=0
+cut=0
+kept=0
+while IFS= read -r jar; do
+  base="$(basename "$jar")"
+  case "$base" in
+    *-"$FROM".jar) old="$FROM"; new="$ACTIVEMQ_VERSION" ;;
+    *-"$ACTIVEMQ_FALLBACK_JETTY_FROM".jar) old="$ACTIVEMQ_FALLBACK_JETTY_FROM"; new="$ACTIVEMQ_FALLBACK_JETTY_VERSION" ;;
+    *) continue ;;
+  esac
+  aid="${base%-"$old".jar}"
+  g="$(group_of "$jar" "$aid")"
+  [ -n "$g" ] || die "cannot tell the groupId of $jar"
+  dir="$(dirname "$jar")"
+  rel="${dir#"$D"}"; rel="${rel#/}"; rel="${rel:+$rel/}"
+  if mvn_copy "$TMP/new" "$g:$aid:$new"; then
+    mv "$TMP/new/$aid-$new.jar" "$dir/" && rm -f "$jar"
+    echo "$rel$aid-$new.jar: $g:$aid:$new from Maven Central" >> "$REPORT"
+    swapped=$((swapped + 1))
+  elif [ "$g" = org.apache.activemq ] && cut_from_all "$jar" "$aid" "$dir/$aid-$new.jar"; then
+    rm -f "$jar"
+    echo "$rel$aid-$new.jar: classes of $aid $new cut out of activemq-all-$new.jar ($g:$aid:$new is not served)" >> "$REPORT"
+    cut=$((cut + 1))
+  else
+    echo "$rel$base: KEPT at $old ($g:$aid:$new is not served)" >> "$REPORT"
+    kept=$((kept + 1))
+  fi
+done < <(find "$D" -name '*.jar' | sort)
+log "jars: $swapped fetched, $cut cut out of activemq-all, $kept kept at the old version (see AMQ-KEEPER-ASSEMBLY.txt)"
+LDB_NEW="$D/lib/optional/activemq-leveldb-store-$ACTIVEMQ_VERSION.jar"
+
+# bin/activemq.jar (activemq-run) has no version in its name.
+if mvn_copy "$TMP/new" "org.apache.activemq:activemq-run:$ACTIVEMQ_VERSION"; then
+  mv "$TMP/new/activemq-run-$ACTIVEMQ_VERSION.jar" "$D/bin/activemq.jar"
+  echo "bin/activemq.jar: org.apache.activemq:activemq-run:$ACTIVEMQ_VERSION from Maven Central" >> "$REPORT"
+else
+  echo "bin/activemq.jar: activemq-run $FROM (no $ACTIVEMQ_VERSION build served; launcher only)" >> "$REPORT"
+fi
+if mvn_copy "$TMP/new" "org.apache.activemq:activemq-web-console:$ACTIVEMQ_VERSION:war"; then
+  rm -rf "$D/webapps/admin" && mkdir -p "$D/webapps/admin"
+  (cd "$D/webapps/admin" && unzip -q "$TMP/new/activemq-web-console-$ACTIVEMQ_VERSION.war" -x 'WEB-INF/lib/*')
+  echo "webapps/admin: activemq-web-console-$ACTIVEMQ_VERSION.war from Maven Central" >> "$REPORT"
+else
+  echo "webapps/admin: web console of $FROM (no $ACTIVEMQ_VERSION war served)" >> "$REPORT"
+fi
+
+# The parts the brokers' core depends on must be at $ACTIVEMQ_VERSION.
+for core in activemq-broker activemq-client activemq-kahadb-store activemq-spring activemq-console; do
+  [ -f "$D/lib/$core-$ACTIVEMQ_VERSION.jar" ] || die "lib/$core-$ACTIVEMQ_VERSION.jar could not be fetched"
+done
+[ -f "$LDB_NEW" ] || die "$LDB_NEW missing"
+cp "$REPORT" "$D/AMQ-KEEPER-ASSEMBLY.txt"
+install_result "$D"

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Starts one ActiveMQ Classic broker node in the foreground (exec java, so
+# the broker is this process: `kill -9 <pid>` kills the broker). Used by the
+# container image and by the local test harness alike.
+#
+# Inputs (the operator renders the files into the ConfigMap
+# <cluster>-broker-config, mounted at $AMQ_CONFIG_DIR):
+#   $AMQ_CONFIG_DIR/activemq-<i>.xml  complete activemq.xml of node i
+#   $AMQ_CONFIG_DIR/node-<i>.env      KEY=VALUE lines; at least AMQ_CONSOLE_PORT,
+#                                     AMQ_OPENWIRE_PORT, AMQ_REPLICATION_PORT,
+#                                     AMQ_POD_NAME (exported to the broker)
+# Environment:
+#   AMQ_NODE_INDEX        node index i; default: numeric suffix of $HOSTNAME
+#                         (xl-broker-2 -> 2)
+#   ACTIVEMQ_HOME         ActiveMQ distribution (default /opt/activemq)
+#   AMQ_DATA_DIR          LevelDB, scheduler, logs, tmp (default /var/lib/activemq)
+#   AMQ_CONFIG_DIR        see above (default /etc/amq-keeper)
+#   AMQ_HOSTNAME_OVERRIDE if set, replaces the hostname attribute of
+#                         <replicatedLevelDB> (adds it when absent)
+#   AMQ_HEAP_OPTS         default "-Xms64m -Xmx256m"
+#   JAVA_OPTS             extra JVM options, appended last
+#   JAVA_CMD              java binary (default: $JAVA_HOME/bin/java, else java)
+# The web console listens on 0.0.0.0:$AMQ_CONSOLE_PORT (-Djetty.host/-Djetty.port,
+# read by the WebConsolePort bean of conf/jetty.xml); it only starts when the
+# activemq.xml imports jetty.xml.
+set -euo pipefail
+
+fail() { echo "amq-keeper entrypoint: error: $*" >&2; exit 64; }
+info() { echo "amq-keeper entrypoint: $*" >&2; }
+
+ACTIVEMQ_HOME="${ACTIVEMQ_HOME:-/opt/activemq}"
+AMQ_DATA_DIR="${AMQ_DATA_DIR:-/var/lib/activemq}"
+AMQ_CONFIG_DIR="${AMQ_CONFIG_DIR:-/etc/amq-keeper}"
+AMQ_HEAP_OPTS="${AMQ_HEAP_OPTS:--Xms64m -Xmx256m}"
+
+if [ -z "${AMQ_NODE_INDEX:-}" ]; then
+  host="${HOSTNAME:-$(hostname 2>/dev/null || true)}"
+  [[ "$host" =~ -([0-9]+)$ ]] \
+    || fail "AMQ_NODE_INDEX is not set and HOSTNAME='$host' has no numeric suffix (like xl-broker-2)"
+  AMQ_NODE_INDEX="${BASH_REMATCH[1]}"
+fi
+[[ "$AMQ_NODE_INDEX" =~ ^[0-9]+$ ]] || fail "AMQ_NODE_INDEX='$AMQ_NODE_INDEX' is not a non-negative integer"
+i="$AMQ_NODE_INDEX"
+
+[ -d "$ACTIVEMQ_HOME" ] || fail "ACTIVEMQ_HOME=$ACTIVEMQ_HOME is not a directory"
+[ -f "$ACTIVEMQ_HOME/bin/activemq.jar" ] || fail "$ACTIVEMQ_HOME/bin/activemq.jar not found (is ACTIVEMQ_HOME an ActiveMQ distribution?)"
+[ -d "$ACTIVEMQ_HOME/conf" ] || fail "$ACTIVEMQ_HOME/conf not found"
+[ -d "$AMQ_CONFIG_DIR" ] || fail "AMQ_CONFIG_DIR=$AMQ_CONFIG_DIR is not a directory (is the ConfigMap mounted?)"
+XML_SRC="$AMQ_CONFIG_DIR/activemq-$i.xml"
+ENV_SRC="$AMQ_CONFIG_DIR/node-$i.env"
+[ -f "$XML_SRC" ] || fail "$XML_SRC not found (AMQ_NODE_INDEX=$i, AMQ_CONFIG_DIR=$AMQ_CONFIG_DIR)"
+[ -f "$ENV_SRC" ] || fail "$ENV_SRC not found (AMQ_NODE_INDEX=$i, AMQ_CONFIG_DIR=$AMQ_CONFIG_DIR)"
+
+# node-<i>.env: KEY=VALUE per line; blank lines and # comments ignored; values
+# taken literally (no shell expansion), surrounding quotes stripped.
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+  n=$((n + 1))
+  line="${line%$'\r'}"
+  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+  [[ "$line" =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] \
+    || fail "$ENV_SRC line $n is not KEY=VALUE: $line"
+  key="${BASH_REMATCH[1]}" val="${BASH_REMATCH[2]}"
+  if [[ "$val" =~ ^\"(.*)\"$ ]] || [[ "$val" =~ ^\'(.*)\'$ ]]; then val="${BASH_REMATCH[1]}"; fi
+  export "$key=$val"
+done < "$ENV_SRC"
+for k in AMQ_CONSOLE_PORT AMQ_OPENWIRE_PORT AMQ_REPLICATION_PORT AMQ_POD_NAME; do
+  [ -n "${!k:-}" ] || fail "$k is not set in $ENV_SRC"
+done
+[[ "$AMQ_CONSOLE_PORT" =~ ^[0-9]+$ ]] || fail "AMQ_CONSOLE_PORT='$AMQ_CONSOLE_PORT' in $ENV_SRC is not a port number"
+
+JAVA_CMD="${JAVA_CMD:-}"
+if [ -z "$JAVA_CMD" ]; then
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA_CMD="$JAVA_HOME/bin/java"; else JAVA_CMD=java; fi
+fi
+command -v "$JAVA_CMD" >/dev/null || fail "java not found (set JAVA_HOME or JAVA_CMD)"
+
+# Writable copy of the distribution's conf/, refreshed on every start, with
+# this node's activemq.xml in it (jetty.xml, credentials.properties,
+# log4j.properties ... are resolved next to it).
+mkdir -p "$AMQ_DATA_DIR" || fail "cannot create AMQ_DATA_DIR=$AMQ_DATA_DIR"
+[ -w "$AMQ_DATA_DIR" ] || fail "AMQ_DATA_DIR=$AMQ_DATA_DIR is not writable by uid $(id -u)"
+CONF="$AMQ_DATA_DIR/conf"
+TMPDIR_AMQ="$AMQ_DATA_DIR/tmp"
+rm -rf "$CONF.new"
+cp -R "$ACTIVEMQ_HOME/conf" "$CONF.new"
+chmod -R u+w "$CONF.new"
+if [ -n "${AMQ_HOSTNAME_OVERRIDE:-}" ]; then
+  [[ "$AMQ_HOSTNAME_OVERRIDE" =~ ^[A-Za-z0-9._:-]+$ ]] \
+    || fail "AMQ_HOSTNAME_OVERRIDE='$AMQ_HOSTNAME_OVERRIDE' is not a plain host name or address"
+  grep -q '<replicatedLevelDB' "$XML_SRC" \
+    || fail "AMQ_HOSTNAME_OVERRIDE is set but $XML_SRC has no <replicatedLevelDB> element"
+  # GNU sed -z: the element may span lines ([^>] matches newlines).
+  sed -z -E \
+    -e "s/(<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*\")[^\"]*\"/\1$AMQ_HOSTNAME_OVERRIDE\"/" \
+    -e "s/(<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*')[^']*'/\1$AMQ_HOSTNAME_OVERRIDE'/" \
+    "$XML_SRC" > "$CONF.new/activemq.xml"
+  if ! tr '\n' ' ' < "$CONF.new/activemq.xml" | grep -Eq "<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*[\"']$AMQ_HOSTNAME_OVERRIDE[\"']"; then
+    sed -z -E "s/<replicatedLevelDB([[:space:]>\/])/<replicatedLevelDB hostname=\"$AMQ_HOSTNAME_OVERRIDE\"\1/" \
+      "$XML_SRC" > "$CONF.new/activemq.xml"
+  fi
+else
+  cp "$XML_SRC" "$CONF.new/activemq.xml"
+fi
+rm -rf "$CONF"
+mv "$CONF.new" "$CONF"
+mkdir -p "$TMPDIR_AMQ"
+
+# The JVM flags bin/activemq (5.16.x) passes on Java 9+.
+JDK_FLAGS=(
+  --add-reads=java.xml=java.logging
+  --add-opens java.base/java.security=ALL-UNNAMED
+  --add-opens java.base/java.net=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED
+  --add-opens java.base/java.util=ALL-UNNAMED
+  --add-opens java.naming/javax.naming.spi=ALL-UNNAMED
+  --add-opens java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED
+  --add-opens java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED
+  --add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED
+  --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED
+  --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED
+  --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED
+)
+jver="$("$JAVA_CMD" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[."].*/\1/p' | head -n1)"
+if [ -n "$jver" ] && [ "$jver" -le 8 ] 2>/dev/null; then JDK_FLAGS=(); fi
+
+# shellcheck disable=SC2206 # word splitting of the option strings is intended
+HEAP=($AMQ_HEAP_OPTS)
+# shellcheck disable=SC2206
+EXTRA=(${JAVA_OPTS:-})
+
+cd "$CONF"   # logging.properties is given relative, as bin/activemq does
+info "node $i ($AMQ_POD_NAME): openwire $AMQ_OPENWIRE_PORT, replication $AMQ_REPLICATION_PORT, console 0.0.0.0:$AMQ_CONSOLE_PORT, data $AMQ_DATA_DIR"
+exec "$JAVA_CMD" "${HEAP[@]}" \
+  -Djava.util.logging.config.file=logging.properties \
+  -Djava.security.auth.login.config="$CONF/login.config" \
+  -Djava.awt.headless=true \
+  -Djava.io.tmpdir="$TMPDIR_AMQ" \
+  "${JDK_FLAGS[@]}" \
+  -Dactivemq.classpath="$CONF:$ACTIVEMQ_HOME/lib/" \
+  -Dactivemq.home="$ACTIVEMQ_HOME" \
+  -Dactivemq.base="$ACTIVEMQ_HOME" \
+  -Dactivemq.conf="$CONF" \
+  -Dactivemq.data="$AMQ_DATA_DIR" \
+  -Djetty.host=0.0.0.0 \
+  -Djetty.port="$AMQ_CONSOLE_PORT" \
+  "${EXTRA[@]}" \
+  -jar "$ACTIVEMQ_HOME/bin/activemq.jar" start "xbean:file:$CONF/activemq.xml"

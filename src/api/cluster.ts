@@ -1,0 +1,68 @@
+// Facts derived from a (defaulted) BrokerCluster that several builders need.
+import type { BrokerCluster } from './types';
+import { defaultZkPath, names } from '../metadata/names';
+
+export const ZK_CLIENT_PORT = 2181;
+export const ZK_PEER_PORT = 2888;
+export const ZK_ELECTION_PORT = 3888;
+/** Ports the master Service exposes, whatever node is master. */
+export const MASTER_OPENWIRE_PORT = 61616;
+export const MASTER_CONSOLE_PORT = 8161;
+
+export function clusterName(c: BrokerCluster): string {
+  return c.metadata.name ?? '';
+}
+
+export function clusterNamespace(c: BrokerCluster): string {
+  return c.metadata.namespace ?? 'default';
+}
+
+export function zkPath(c: BrokerCluster): string {
+  return c.spec.zookeeper.path ?? defaultZkPath(clusterNamespace(c), clusterName(c));
+}
+
+export function isZkManaged(c: BrokerCluster): boolean {
+  return c.spec.zookeeper.external === undefined;
+}
+
+/** Connect string the brokers (and the operator) use. */
+export function zkConnectString(c: BrokerCluster): string {
+  const ext = c.spec.zookeeper.external;
+  if (ext) return ext.connectString;
+  const ns = clusterNamespace(c);
+  const hs = names.zkHeadlessService(clusterName(c));
+  return range(c.spec.zookeeper.replicas ?? 0)
+    .map((i) => `${names.zkPod(clusterName(c), i)}.${hs}.${ns}.svc:${ZK_CLIENT_PORT}`)
+    .join(',');
+}
+
+export interface NodePorts {
+  openwire: number;
+  console: number;
+  replication: number;
+}
+
+/** Node i listens on base+i for each port, as in the manual setup. */
+export function nodePorts(c: BrokerCluster, i: number): NodePorts {
+  const p = c.spec.ports;
+  return { openwire: p.openwire + i, console: p.console + i, replication: p.replication + i };
+}
+
+/** DNS name of node i's own Service, the address clients use. */
+export function nodeServiceHost(c: BrokerCluster, i: number): string {
+  return `${names.brokerNodeService(clusterName(c), i)}.${clusterNamespace(c)}.svc`;
+}
+
+/** DNS name of pod i through the headless Service, the address slaves replicate from. */
+export function nodePodHost(c: BrokerCluster, i: number): string {
+  const n = clusterName(c);
+  return `${names.brokerPod(n, i)}.${names.brokerHeadlessService(n)}.${clusterNamespace(c)}.svc`;
+}
+
+export function quorum(replicas: number): number {
+  return Math.floor(replicas / 2) + 1;
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,50 @@
+// The CustomResourceDefinition, built from the schema. crds/brokercluster.yaml
+// is this object written out by `npm run gen:crd`; a test keeps them equal.
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { CRD_NAME, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './group';
+import { brokerClusterSpecSchema, brokerClusterStatusSchema } from './schema';
+
+export function buildCrd(): V1CustomResourceDefinition {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME, labels: { 'app.kubernetes.io/part-of': 'amq-keeper' } },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { kind: KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: ['all', 'activemq'] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Broker nodes wanted' },
+            { name: 'Ready', type: 'string', jsonPath: '.status.ready', description: 'Ready broker pods / wanted' },
+            { name: 'Master', type: 'string', jsonPath: '.status.master', description: 'Pod of the elected master' },
+            { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Overall state' },
+            { name: 'Failovers', type: 'integer', jsonPath: '.status.failovers', description: 'Changes of master' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description:
+                'BrokerCluster runs an ActiveMQ Classic master/slave cluster on ZooKeeper and the replicated LevelDB store ' +
+                '(deprecated upstream and removed in ActiveMQ 5.17; 5.16.x is the last release that has it).',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string', description: 'amqkeeper.io/v1alpha1' },
+                kind: { type: 'string', description: 'BrokerCluster' },
+                metadata: { type: 'object' },
+                spec: structuredClone(brokerClusterSpecSchema) as object,
+                status: structuredClone(brokerClusterStatusSchema) as object,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,504 @@
+// The BrokerCluster OpenAPI schema, written once. The CRD in crds/ is generated
+// from it (hack/gen-crd.ts) and the TypeScript types in types.ts are inferred
+// from it, so the two cannot drift.
+
+const port = (name: string, seed: number, what: string) =>
+  ({
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    default: seed,
+    description:
+      `Base ${what} port. Node i listens on ${name} base+i (the seed's ${seed}, ${seed + 1}, ${seed + 2} ` +
+      `for three nodes); the range base..base+replicas-1 must not overlap the other port ranges.`,
+  }) as const;
+
+const preserved = (description: string) =>
+  ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
+
+const durationPattern = '^[0-9]+(ms|s)$';
+
+const redeliveryPolicy = {
+  type: 'object',
+  description: 'A broker-side redelivery policy (the redeliveryPlugin of activemq.xml).',
+  properties: {
+    maximumRedeliveries: {
+      type: 'integer',
+      minimum: -1,
+      default: 6,
+      description: 'Redeliveries before the message goes to the dead-letter queue; -1 means unlimited.',
+    },
+    initialRedeliveryDelay: {
+      type: 'integer',
+      minimum: 1000,
+      default: 1000,
+      description: 'Milliseconds before the first redelivery. The broker refuses values below 1000.',
+    },
+    redeliveryDelay: {
+      type: 'integer',
+      minimum: 1000,
+      default: 1000,
+      description: 'Milliseconds between later redeliveries. The broker refuses values below 1000.',
+    },
+    useExponentialBackOff: {
+      type: 'boolean',
+      default: false,
+      description: 'Multiply the delay by backOffMultiplier after each redelivery.',
+    },
+    backOffMultiplier: {
+      type: 'number',
+      minimum: 1,
+      default: 5,
+      description: 'Factor applied to the delay when useExponentialBackOff is true.',
+    },
+    maximumRedeliveryDelay: {
+      type: 'integer',
+      minimum: -1,
+      default: -1,
+      description: 'Upper bound in milliseconds for the exponential delay; -1 means no bound.',
+    },
+  },
+} as const;
+
+const destinationPattern = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[A-Za-z0-9._>*-]+$',
+  description: 'An ActiveMQ destination name or wildcard (">" matches everything, "*" one segment), e.g. "orders.>".',
+} as const;
+
+const prefixField = (what: string, dflt: string) =>
+  ({
+    type: 'string',
+    default: dflt,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9._-]*$',
+    description: `Prefix of the per-destination dead-letter queue for ${what} (letters, digits, ".", "_", "-").`,
+  }) as const;
+
+const deadLetterSettings = {
+  strategy: {
+    type: 'string',
+    enum: ['shared', 'individual', 'discard'],
+    default: 'shared',
+    description:
+      'shared: one queue ActiveMQ.DLQ for all; individual: one dead-letter queue per destination ' +
+      '(queuePrefix/topicPrefix + name); discard: drop dead letters.',
+  },
+  queuePrefix: prefixField('queues', 'DLQ.'),
+  topicPrefix: prefixField('topics', 'DLQ.'),
+  useQueueForTopicMessages: {
+    type: 'boolean',
+    default: true,
+    description: 'individual strategy: dead letters of topics go to a queue (true) or a topic (false).',
+  },
+  processExpired: {
+    type: 'boolean',
+    default: true,
+    description: 'Send expired messages to the dead-letter queue (true) or drop them (false).',
+  },
+  processNonPersistent: {
+    type: 'boolean',
+    default: false,
+    description: 'Also send non-persistent messages that fail delivery to the dead-letter queue.',
+  },
+  expiration: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'Milliseconds a message lives in the dead-letter queue; 0 keeps it forever.',
+  },
+} as const;
+
+export const brokerClusterSpecSchema = {
+  type: 'object',
+  description: 'The desired ActiveMQ Classic master/slave cluster on ZooKeeper and the replicated LevelDB store.',
+  required: ['brokerName', 'zookeeper'],
+  properties: {
+    brokerName: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._:-]+$',
+      description:
+        'The brokerName written on every node; replication only groups nodes with the same name. ' +
+        'Letters, digits, ".", "_", "-" and ":" only (ActiveMQ rewrites anything else). Cannot be changed after creation.',
+      'x-kubernetes-validations': [
+        {
+          rule: 'self == oldSelf',
+          message:
+            'spec.brokerName cannot be changed after creation: the nodes would form a second replication group. ' +
+            'Create a new BrokerCluster instead.',
+        },
+      ],
+    },
+    replicas: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 9,
+      default: 3,
+      description:
+        'Broker nodes. Replication needs a quorum of replicas/2+1 nodes; 3 tolerates the loss of one node, ' +
+        '1 and 2 tolerate none.',
+    },
+    image: {
+      type: 'string',
+      default: 'amqkeeper/activemq:5.16.8',
+      description: 'ActiveMQ Classic 5.16.x image with the amq-keeper entrypoint (images/broker).',
+    },
+    imagePullPolicy: {
+      type: 'string',
+      enum: ['Always', 'IfNotPresent', 'Never'],
+      default: 'IfNotPresent',
+      description: 'Pull policy of the broker and ZooKeeper containers.',
+    },
+    ports: {
+      type: 'object',
+      default: {},
+      description: 'Per-node ports: node i listens on base+i, as in the manual three-node setup.',
+      properties: {
+        openwire: port('openwire', 61616, 'OpenWire (client)'),
+        console: port('console', 8161, 'web console'),
+        replication: port('replication', 63631, 'replication (replicatedLevelDB bind)'),
+      },
+    },
+    zookeeper: {
+      type: 'object',
+      description:
+        'Where the brokers elect their master: either an ensemble the operator runs (replicas) or an existing one (external).',
+      properties: {
+        replicas: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 7,
+          description: 'Run a ZooKeeper ensemble of this many nodes (odd numbers: 3 tolerates one loss).',
+        },
+        image: {
+          type: 'string',
+          default: 'zookeeper:3.8.4',
+          description: 'ZooKeeper image of the managed ensemble.',
+        },
+        external: {
+          type: 'object',
+          required: ['connectString'],
+          description: 'Use an existing ensemble instead of running one.',
+          properties: {
+            connectString: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1024,
+              pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}(,[A-Za-z0-9.-]+:[0-9]{1,5})*$',
+              description: 'Comma-separated host:port list, e.g. "zk1:2181,zk2:2181,zk3:2181" (no chroot).',
+            },
+          },
+        },
+        path: {
+          type: 'string',
+          maxLength: 512,
+          pattern: '^(/[^/]+)+$',
+          description:
+            'Absolute ZooKeeper path (zkPath) under which the brokers register. Default ' +
+            '/activemq/leveldb-stores/<namespace>/<name>. Cannot be changed after creation.',
+        },
+        sessionTimeout: {
+          type: 'string',
+          pattern: durationPattern,
+          default: '2s',
+          description: 'zkSessionTimeout: how fast a dead broker is noticed, e.g. "2s" or "1500ms".',
+        },
+        resources: preserved('Resource requests and limits of the ZooKeeper containers (core/v1 ResourceRequirements).'),
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: 'has(self.replicas) != has(self.external)',
+          message:
+            'spec.zookeeper: set exactly one of replicas (run an ensemble) or external.connectString ' +
+            '(use an existing one).',
+        },
+        {
+          rule: 'has(self.path) == has(oldSelf.path) && (!has(self.path) || self.path == oldSelf.path)',
+          message:
+            'spec.zookeeper.path cannot be changed, set or removed after creation: the brokers would form a ' +
+            'second replication group. Create a new BrokerCluster instead.',
+        },
+      ],
+    },
+    persistence: {
+      type: 'object',
+      default: {},
+      description: 'The replicated LevelDB store of each node.',
+      properties: {
+        sync: {
+          type: 'string',
+          default: 'quorum_mem',
+          pattern:
+            '^(local_mem|local_disk|remote_mem|remote_disk|quorum_mem|quorum_disk)(,(local_mem|local_disk|remote_mem|remote_disk|quorum_mem|quorum_disk))*$',
+          description:
+            'When a write counts as done: quorum_mem (default), quorum_disk, local_mem, local_disk, remote_mem, ' +
+            'remote_disk, or a comma-separated combination.',
+        },
+        size: {
+          type: 'string',
+          default: '10Gi',
+          pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$',
+          description: 'Size of each node\'s volume claim, e.g. "10Gi".',
+        },
+        storageClassName: {
+          type: 'string',
+          description: 'StorageClass of the volume claims; the cluster default when unset.',
+        },
+        deleteClaim: {
+          type: 'boolean',
+          default: false,
+          description: 'Delete the volume claims (and the messages on them) when the BrokerCluster is deleted.',
+        },
+      },
+    },
+    broker: {
+      type: 'object',
+      default: {},
+      description: 'Broker features rendered into every node\'s activemq.xml.',
+      properties: {
+        schedulerSupport: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Delayed and scheduled delivery (AMQ_SCHEDULED_DELAY/_PERIOD/_REPEAT/_CRON). Scheduled jobs live in ' +
+            'a store that replicated LevelDB does not replicate: they do not survive a failover.',
+        },
+        redelivery: {
+          type: 'object',
+          description: 'Broker-side redelivery (requires schedulerSupport).',
+          properties: {
+            fallbackToDeadLetter: {
+              type: 'boolean',
+              default: true,
+              description: 'Send to the dead-letter queue when no policy matches the destination.',
+            },
+            sendToDlqIfMaxRetriesExceeded: {
+              type: 'boolean',
+              default: true,
+              description: 'Send to the dead-letter queue after maximumRedeliveries.',
+            },
+            defaultPolicy: redeliveryPolicy,
+            destinations: {
+              type: 'array',
+              maxItems: 64,
+              description: 'Policies for particular queues or topics, matched before the default policy.',
+              items: {
+                type: 'object',
+                description: 'A redelivery policy for the queues or topics that match.',
+                required: ['policy'],
+                properties: {
+                  queue: destinationPattern,
+                  topic: destinationPattern,
+                  policy: redeliveryPolicy,
+                },
+                'x-kubernetes-validations': [
+                  {
+                    rule: 'has(self.queue) != has(self.topic)',
+                    message: 'spec.broker.redelivery.destinations[]: set exactly one of queue or topic.',
+                  },
+                ],
+              },
+            },
+          },
+        },
+        deadLetter: {
+          type: 'object',
+          description: 'Where messages go that cannot be delivered (poison or expired).',
+          properties: {
+            ...deadLetterSettings,
+            destinations: {
+              type: 'array',
+              maxItems: 64,
+              description: 'Dead-letter settings for particular queues or topics, matched before the default.',
+              items: {
+                type: 'object',
+                description: 'Dead-letter settings for the queues or topics that match.',
+                properties: { queue: destinationPattern, topic: destinationPattern, ...deadLetterSettings },
+                'x-kubernetes-validations': [
+                  {
+                    rule: 'has(self.queue) != has(self.topic)',
+                    message: 'spec.broker.deadLetter.destinations[]: set exactly one of queue or topic.',
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: '!has(self.redelivery) || self.schedulerSupport',
+          message:
+            'spec.broker.redelivery needs spec.broker.schedulerSupport: true (the broker schedules redeliveries; ' +
+            'it refuses to start otherwise). Set schedulerSupport: true or remove redelivery.',
+        },
+      ],
+    },
+    client: {
+      type: 'object',
+      default: {},
+      description: 'Client options published in the <name>-connection ConfigMap (failoverUrl, masterUrl).',
+      properties: {
+        useAsyncSend: {
+          type: 'boolean',
+          default: false,
+          description: 'jms.useAsyncSend: send persistent messages without waiting (use a completion callback).',
+        },
+        randomize: {
+          type: 'boolean',
+          default: false,
+          description: 'failover randomize: try the nodes in random order instead of node 0 first.',
+        },
+        maxReconnectAttempts: {
+          type: 'integer',
+          minimum: -1,
+          description: 'failover maxReconnectAttempts; -1 (client default) retries forever.',
+        },
+        initialReconnectDelay: {
+          type: 'integer',
+          minimum: 1,
+          description: 'failover initialReconnectDelay in milliseconds (client default 10).',
+        },
+        redeliveryPolicy: {
+          type: 'object',
+          description: 'Client-side jms.redeliveryPolicy.* options.',
+          properties: {
+            maximumRedeliveries: { type: 'integer', minimum: -1, description: 'Client default 6; -1 unlimited.' },
+            initialRedeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds; client default 1000.' },
+            redeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds; client default 1000.' },
+            useExponentialBackOff: { type: 'boolean', description: 'Client default false.' },
+            backOffMultiplier: { type: 'number', minimum: 1, description: 'Client default 5.' },
+          },
+        },
+      },
+    },
+    jvmOptions: {
+      type: 'string',
+      maxLength: 1024,
+      description: 'Extra JVM options for each broker, e.g. "-Xmx1g".',
+    },
+    resources: preserved('Resource requests and limits of the broker containers (core/v1 ResourceRequirements).'),
+    affinity: preserved('Affinity of the broker pods (core/v1 Affinity).'),
+    nodeSelector: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Node selector of the broker pods.',
+    },
+    tolerations: {
+      type: 'array',
+      items: preserved('A core/v1 Toleration.'),
+      description: 'Tolerations of the broker pods.',
+    },
+    podTemplate: {
+      type: 'object',
+      description: 'Extra metadata for every pod the cluster runs.',
+      properties: {
+        labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra pod labels.' },
+        annotations: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Extra pod annotations.',
+        },
+      },
+    },
+  },
+  'x-kubernetes-validations': [
+    {
+      rule: 'self.ports.openwire + self.replicas - 1 <= 65535 && self.ports.console + self.replicas - 1 <= 65535 && self.ports.replication + self.replicas - 1 <= 65535',
+      message: 'spec.ports: base+replicas-1 must not exceed 65535 for openwire, console and replication; lower the base port.',
+    },
+    {
+      rule: 'self.ports.openwire + self.replicas <= self.ports.console || self.ports.console + self.replicas <= self.ports.openwire',
+      message:
+        'spec.ports.openwire and spec.ports.console: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+    },
+    {
+      rule: 'self.ports.openwire + self.replicas <= self.ports.replication || self.ports.replication + self.replicas <= self.ports.openwire',
+      message:
+        'spec.ports.openwire and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+    },
+    {
+      rule: 'self.ports.console + self.replicas <= self.ports.replication || self.ports.replication + self.replicas <= self.ports.console',
+      message:
+        'spec.ports.console and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+    },
+  ],
+} as const;
+
+const condition = {
+  type: 'object',
+  description: 'One aspect of the cluster, in the Kubernetes condition style.',
+  required: ['type', 'status'],
+  properties: {
+    type: { type: 'string', description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected or Warning.' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
+    reason: { type: 'string', description: 'One CamelCase word a program can match.' },
+    message: { type: 'string', description: 'What a person should know.' },
+    lastTransitionTime: { type: 'string', format: 'date-time', description: 'When status last changed.' },
+    observedGeneration: { type: 'integer', description: 'The generation this condition was computed from.' },
+  },
+} as const;
+
+export const brokerClusterStatusSchema = {
+  type: 'object',
+  description: 'What the operator observed.',
+  properties: {
+    observedGeneration: { type: 'integer', description: 'The spec generation the status describes.' },
+    phase: {
+      type: 'string',
+      enum: ['Pending', 'Provisioning', 'Electing', 'Running', 'Degraded', 'Failed'],
+      description:
+        'Pending: nothing created yet; Provisioning: pods starting; Electing: pods up, no master; ' +
+        'Running: a master serves; Degraded: a master serves but a node or ZooKeeper is missing; Failed: the spec cannot run.',
+    },
+    replicas: { type: 'integer', description: 'Broker nodes wanted.' },
+    readyReplicas: { type: 'integer', description: 'Broker pods that are Ready.' },
+    ready: { type: 'string', description: 'readyReplicas/replicas, for kubectl get.' },
+    zkPath: { type: 'string', description: 'The effective ZooKeeper path of the replication group.' },
+    zkConnectString: { type: 'string', description: 'The effective ZooKeeper connect string.' },
+    master: { type: 'string', description: 'Pod of the elected master, empty while none is elected.' },
+    masterSince: { type: 'string', format: 'date-time', description: 'When the current master was elected.' },
+    previousMaster: { type: 'string', description: 'The master before the current one (or before the group lost its master).' },
+    masterLostAt: { type: 'string', format: 'date-time', description: 'When the group lost its master; unset while one serves.' },
+    failovers: { type: 'integer', description: 'How many times the master changed.' },
+    lastFailover: {
+      type: 'object',
+      description: 'The most recent change of master.',
+      properties: {
+        from: { type: 'string', description: 'The previous master pod.' },
+        to: { type: 'string', description: 'The new master pod.' },
+        at: { type: 'string', format: 'date-time', description: 'When the new master was elected.' },
+        durationMs: { type: 'integer', description: 'How long the cluster had no master.' },
+      },
+    },
+    members: {
+      type: 'array',
+      description: 'The replication group as ZooKeeper reports it.',
+      items: {
+        type: 'object',
+        description: 'One broker registered in ZooKeeper.',
+        properties: {
+          pod: { type: 'string', description: 'The pod of this member (from its container field).' },
+          role: { type: 'string', enum: ['master', 'slave'], description: 'master or slave.' },
+          memberId: { type: 'string', description: 'The member id (its ZooKeeper node name without the leading 0).' },
+          address: { type: 'string', description: 'Replication address; set only on the running master.' },
+          position: { type: 'integer', description: 'WAL position reported during an election; -1 after.' },
+          weight: { type: 'integer', description: 'Election tie-breaker.' },
+        },
+      },
+    },
+    failoverUrl: { type: 'string', description: 'The failover URL published in <name>-connection.' },
+    masterUrl: { type: 'string', description: 'The master Service URL published in <name>-connection.' },
+    conditions: {
+      type: 'array',
+      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected and Warning.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: condition,
+    },
+  },
+} as const;

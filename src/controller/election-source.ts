@@ -1,0 +1,31 @@
+// What the reconciler needs from master tracking: the latest view of a
+// cluster's replication group as ZooKeeper reports it.
+import type { Member } from '../api/types';
+import type { BrokerCluster } from '../api/types';
+
+export interface ElectionSnapshot {
+  /** Whether the operator holds a ZooKeeper session for this cluster's ensemble. */
+  connected: boolean;
+  /** False until the group has been read at least once in this session. */
+  known: boolean;
+  /** Pod of the elected master, when one is elected and maps to a pod. */
+  master?: string;
+  members: Member[];
+  /** Something about the group a person should know (malformed data, unknown members). */
+  problem?: string;
+  /** When ZooKeeper last reported this state. */
+  at?: Date;
+}
+
+export interface ElectionSource {
+  /** Starts (or keeps) watching the cluster's group; returns the latest snapshot, if any. */
+  observe(c: BrokerCluster): ElectionSnapshot | undefined;
+  /** Stops watching a cluster that is gone. */
+  forget(namespace: string, name: string): void;
+}
+
+/** Used when master tracking is switched off: nothing is ever observed. */
+export const NO_ELECTION: ElectionSource = {
+  observe: () => undefined,
+  forget: () => undefined,
+};

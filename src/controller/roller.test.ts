@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nextRestart, type PodView } from './roller';
+
+const pod = (name: string, o: Partial<PodView> = {}): PodView => ({ name, ready: true, terminating: false, outdated: true, ...o });
+
+test('nothing outdated: nothing to do', () => {
+  assert.deepEqual(nextRestart([pod('a', { outdated: false })], 'a'), { action: 'none' });
+});
+
+test('unready pods first, then slaves, the master last', () => {
+  const pods = [pod('b-0'), pod('b-1', { ready: false }), pod('b-2')];
+  assert.equal((nextRestart(pods, 'b-0') as { pod: string }).pod, 'b-1');
+  const allReady = [pod('b-0'), pod('b-1'), pod('b-2')];
+  assert.equal((nextRestart(allReady, 'b-0') as { pod: string }).pod, 'b-1');
+  const onlyMasterLeft = [pod('b-0'), pod('b-1', { outdated: false }), pod('b-2', { outdated: false })];
+  assert.deepEqual(nextRestart(onlyMasterLeft, 'b-0'), { action: 'restart', pod: 'b-0', reason: 'master last' });
+});
+
+test('one at a time: waits while a pod terminates or an up-to-date pod is not ready', () => {
+  assert.equal(nextRestart([pod('b-0'), pod('b-1', { terminating: true })], 'b-0').action, 'wait');
+  const d = nextRestart([pod('b-0'), pod('b-1', { outdated: false, ready: false })], 'b-0');
+  assert.deepEqual(d, { action: 'wait', reason: 'b-1 not ready' });
+});

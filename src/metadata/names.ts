@@ -1,0 +1,29 @@
+// The only place where names of the objects a BrokerCluster owns are made.
+
+export const names = {
+  zkPod: (cluster: string, i: number) => `${cluster}-zk-${i}`,
+  zkPvc: (cluster: string, i: number) => `data-${cluster}-zk-${i}`,
+  zkHeadlessService: (cluster: string) => `${cluster}-zk-hs`,
+  zkClientService: (cluster: string) => `${cluster}-zk`,
+  zkConfig: (cluster: string) => `${cluster}-zk-config`,
+  zkPdb: (cluster: string) => `${cluster}-zk`,
+  brokerPod: (cluster: string, i: number) => `${cluster}-broker-${i}`,
+  brokerPvc: (cluster: string, i: number) => `data-${cluster}-broker-${i}`,
+  brokerHeadlessService: (cluster: string) => `${cluster}-broker-hs`,
+  brokerNodeService: (cluster: string, i: number) => `${cluster}-broker-${i}`,
+  brokerConfig: (cluster: string) => `${cluster}-broker-config`,
+  brokerPdb: (cluster: string) => `${cluster}-broker`,
+  masterService: (cluster: string) => `${cluster}-master`,
+  connection: (cluster: string) => `${cluster}-connection`,
+};
+
+/** Index of a pod named <cluster>-broker-<i> or <cluster>-zk-<i>, or undefined. */
+export function podIndex(podName: string): number | undefined {
+  const m = /-(\d+)$/.exec(podName);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Default zkPath: one replication group per BrokerCluster. */
+export function defaultZkPath(namespace: string, cluster: string): string {
+  return `/activemq/leveldb-stores/${namespace}/${cluster}`;
+}

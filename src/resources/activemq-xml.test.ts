@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { create } from 'xmlbuilder2';
+import { renderActiveMqXml } from './activemq-xml';
+import { cluster } from '../../test/fixtures/clusters';
+
+type Node = ReturnType<typeof create>;
+const CORE = 'http://activemq.apache.org/schema/core';
+
+function find(doc: Node, local: string): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  doc.each(
+    (n) => {
+      const el = n.node as unknown as Element;
+      if (el.localName === local && el.namespaceURI === CORE) {
+        out.push(Object.fromEntries(Array.from(el.attributes).map((a) => [a.name, a.value])));
+      }
+    },
+    false,
+    true,
+  );
+  return out;
+}
+
+test('node i gets the seed layout: same brokerName, replication on base+i, openwire on base+i, container = pod', () => {
+  const c = cluster({ zookeeper: { external: { connectString: 'zk1:2181,zk2:2181,zk3:2181' } } });
+  const doc = create(renderActiveMqXml(c, 1));
+  const [broker] = find(doc, 'broker');
+  assert.equal(broker?.brokerName, 'xlBroker');
+  assert.equal(broker?.schedulerSupport, 'false');
+  const [r] = find(doc, 'replicatedLevelDB');
+  assert.deepEqual(r, {
+    directory: '${activemq.data}/leveldb',
+    replicas: '3',
+    bind: 'tcp://0.0.0.0:63632',
+    zkAddress: 'zk1:2181,zk2:2181,zk3:2181',
+    zkPath: '/activemq/leveldb-stores/mq/xl',
+    zkSessionTimeout: '2s',
+    hostname: 'xl-broker-1.xl-broker-hs.mq.svc',
+    sync: 'quorum_mem',
+    container: 'xl-broker-1',
+  });
+  const connectors = find(doc, 'transportConnector');
+  assert.equal(connectors.length, 1);
+  assert.match(connectors[0]?.uri ?? '', /^tcp:\/\/0\.0\.0\.0:61617\?/);
+});
+
+test('every value is escaped', () => {
+  const c = cluster({ zookeeper: { replicas: 3, path: '/a&b/"c"<d>' } });
+  const xml = renderActiveMqXml(c, 0);
+  assert.match(xml, /zkPath="\/a&amp;b\/&quot;c&quot;&lt;d&gt;"/);
+  assert.equal(find(create(xml), 'replicatedLevelDB')[0]?.zkPath, '/a&b/"c"<d>');
+});
+
+test('redelivery and dead-letter settings render as the broker expects them', () => {
+  const c = cluster({
+    broker: {
+      schedulerSupport: true,
+      redelivery: {
+        defaultPolicy: { maximumRedeliveries: 2, initialRedeliveryDelay: 1500 },
+        destinations: [{ queue: 'orders.>', policy: { maximumRedeliveries: 5 } }],
+      },
+      deadLetter: { strategy: 'individual', queuePrefix: 'DEAD.', processNonPersistent: true },
+    },
+  });
+  const doc = create(renderActiveMqXml(c, 0));
+  assert.equal(find(doc, 'broker')[0]?.schedulerSupport, 'true');
+  const [plugin] = find(doc, 'redeliveryPlugin');
+  assert.deepEqual(plugin, { fallbackToDeadLetter: 'true', sendToDlqIfMaxRetriesExceeded: 'true' });
+  const policies = find(doc, 'redeliveryPolicy');
+  assert.equal(policies.length, 2);
+  assert.equal(policies[0]?.queue, 'orders.>');
+  assert.equal(policies[0]?.maximumRedeliveries, '5');
+  assert.equal(policies[1]?.maximumRedeliveries, '2');
+  assert.equal(policies[1]?.initialRedeliveryDelay, '1500');
+  const dls = find(doc, 'individualDeadLetterStrategy');
+  assert.equal(dls.length, 2, 'queues and topics');
+  assert.equal(dls[0]?.queuePrefix, 'DEAD.');
+  assert.equal(dls[0]?.processNonPersistent, 'true');
+  assert.equal(dls[0]?.processExpired, 'true');
+});
+
+test('the discard strategy drops dead letters; no deadLetter keeps the broker default', () => {
+  const discard = create(renderActiveMqXml(cluster({ broker: { deadLetter: { strategy: 'discard' } } }), 0));
+  assert.equal(find(discard, 'discarding').length, 2);
+  const plain = create(renderActiveMqXml(cluster(), 0));
+  assert.equal(find(plain, 'deadLetterStrategy').length, 0);
+  assert.equal(find(plain, 'redeliveryPlugin').length, 0);
+});

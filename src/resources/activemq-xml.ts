@@ -1,0 +1,175 @@
+// Renders one node's activemq.xml. Built with xmlbuilder2 so every value is
+// escaped; the shape follows the 5.16 distribution's own activemq.xml.
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
+import { clusterName, nodePodHost, nodePorts, zkConnectString, zkPath } from '../api/cluster';
+import { names } from '../metadata/names';
+
+const BEANS_NS = 'http://www.springframework.org/schema/beans';
+const CORE_NS = 'http://activemq.apache.org/schema/core';
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+const SCHEMA_LOCATION = [
+  BEANS_NS,
+  'http://www.springframework.org/schema/beans/spring-beans.xsd',
+  CORE_NS,
+  'http://activemq.apache.org/schema/core/activemq-core.xsd',
+].join(' ');
+
+type Attrs = Record<string, string | number | boolean>;
+
+function attrs(a: Attrs): Record<string, string> {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, String(v)]));
+}
+
+function redeliveryPolicyAttrs(p: RedeliveryPolicy, destination?: { queue?: string; topic?: string }): Attrs {
+  const a: Attrs = {};
+  if (destination?.queue !== undefined) a.queue = destination.queue;
+  if (destination?.topic !== undefined) a.topic = destination.topic;
+  a.maximumRedeliveries = p.maximumRedeliveries;
+  a.initialRedeliveryDelay = p.initialRedeliveryDelay;
+  a.redeliveryDelay = p.redeliveryDelay;
+  a.useExponentialBackOff = p.useExponentialBackOff;
+  a.backOffMultiplier = p.backOffMultiplier;
+  a.maximumRedeliveryDelay = p.maximumRedeliveryDelay;
+  return a;
+}
+
+// Pick, not Omit: the schema-inferred type has an index signature that Omit would swallow.
+type DeadLetterSettings = Pick<
+  DeadLetter,
+  'strategy' | 'queuePrefix' | 'topicPrefix' | 'useQueueForTopicMessages' | 'processExpired' | 'processNonPersistent' | 'expiration'
+>;
+
+function addDeadLetterStrategy(entry: XMLBuilder, d: DeadLetterSettings): void {
+  const dls = entry.ele(CORE_NS, 'deadLetterStrategy');
+  if (d.strategy === 'discard') {
+    dls.ele(CORE_NS, 'discarding');
+    return;
+  }
+  const common: Attrs = {
+    processExpired: d.processExpired,
+    processNonPersistent: d.processNonPersistent,
+    expiration: d.expiration,
+  };
+  if (d.strategy === 'individual') {
+    dls.ele(
+      CORE_NS,
+      'individualDeadLetterStrategy',
+      attrs({
+        queuePrefix: d.queuePrefix,
+        topicPrefix: d.topicPrefix,
+        useQueueForQueueMessages: true,
+        useQueueForTopicMessages: d.useQueueForTopicMessages,
+        ...common,
+      }),
+    );
+  } else {
+    dls.ele(CORE_NS, 'sharedDeadLetterStrategy', attrs(common));
+  }
+}
+
+function addDestinationPolicy(broker: XMLBuilder, c: BrokerCluster): void {
+  const entries = broker.ele(CORE_NS, 'destinationPolicy').ele(CORE_NS, 'policyMap').ele(CORE_NS, 'policyEntries');
+  const dl = c.spec.broker.deadLetter;
+  // Specific destinations first: ActiveMQ picks the most specific match, but
+  // keeping them first makes the file read in the order it is applied.
+  for (const d of dl?.destinations ?? []) {
+    const target: Attrs = d.queue !== undefined ? { queue: d.queue } : { topic: d.topic ?? '>' };
+    addDeadLetterStrategy(entries.ele(CORE_NS, 'policyEntry', attrs(target)), d);
+  }
+  const queue = entries.ele(CORE_NS, 'policyEntry', { queue: '>' });
+  if (dl) addDeadLetterStrategy(queue, dl);
+  const topic = entries.ele(CORE_NS, 'policyEntry', { topic: '>' });
+  // The distribution's default: keep slow topic consumers from stalling the broker.
+  topic
+    .ele(CORE_NS, 'pendingMessageLimitStrategy')
+    .ele(CORE_NS, 'constantPendingMessageLimitStrategy', { limit: '1000' });
+  if (dl) addDeadLetterStrategy(topic, dl);
+}
+
+function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
+  const r = c.spec.broker.redelivery;
+  if (!r) return;
+  const plugin = broker
+    .ele(CORE_NS, 'plugins')
+    .ele(
+      CORE_NS,
+      'redeliveryPlugin',
+      attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }),
+    );
+  const map = plugin.ele(CORE_NS, 'redeliveryPolicyMap').ele(CORE_NS, 'redeliveryPolicyMap');
+  if (r.destinations && r.destinations.length > 0) {
+    const entries = map.ele(CORE_NS, 'redeliveryPolicyEntries');
+    for (const d of r.destinations) entries.ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(d.policy, d)));
+  }
+  const dflt: RedeliveryPolicy = r.defaultPolicy ?? {
+    maximumRedeliveries: 6,
+    initialRedeliveryDelay: 1000,
+    redeliveryDelay: 1000,
+    useExponentialBackOff: false,
+    backOffMultiplier: 5,
+    maximumRedeliveryDelay: -1,
+  };
+  map.ele(CORE_NS, 'defaultEntry').ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(dflt)));
+}
+
+/** The complete activemq.xml of node i. */
+export function renderActiveMqXml(c: BrokerCluster, i: number): string {
+  const ports = nodePorts(c, i);
+  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  doc.com(` Rendered by amq-keeper for ${names.brokerPod(clusterName(c), i)}; edit the BrokerCluster, not this file. `);
+  const beans = doc.ele(BEANS_NS, 'beans').att(XSI_NS, 'xsi:schemaLocation', SCHEMA_LOCATION);
+  // Resolves ${activemq.data} and friends from the system properties the entrypoint sets.
+  beans
+    .ele(BEANS_NS, 'bean', { class: 'org.springframework.beans.factory.config.PropertyPlaceholderConfigurer' })
+    .ele(BEANS_NS, 'property', { name: 'locations' })
+    .ele(BEANS_NS, 'value')
+    .txt('file:${activemq.conf}/credentials.properties');
+
+  const broker = beans.ele(
+    CORE_NS,
+    'broker',
+    attrs({
+      brokerName: c.spec.brokerName,
+      dataDirectory: '${activemq.data}',
+      schedulerSupport: c.spec.broker.schedulerSupport,
+      useJmx: true,
+    }),
+  );
+  addDestinationPolicy(broker, c);
+  broker.ele(CORE_NS, 'managementContext').ele(CORE_NS, 'managementContext', { createConnector: 'false' });
+  broker.ele(CORE_NS, 'persistenceAdapter').ele(
+    CORE_NS,
+    'replicatedLevelDB',
+    attrs({
+      directory: '${activemq.data}/leveldb',
+      replicas: c.spec.replicas,
+      bind: `tcp://0.0.0.0:${ports.replication}`,
+      zkAddress: zkConnectString(c),
+      zkPath: zkPath(c),
+      zkSessionTimeout: c.spec.zookeeper.sessionTimeout,
+      hostname: nodePodHost(c, i),
+      sync: c.spec.persistence.sync,
+      // The pod name, so the operator maps a ZooKeeper member to its pod without DNS.
+      container: names.brokerPod(clusterName(c), i),
+    }),
+  );
+  addRedeliveryPlugin(broker, c);
+  const usage = broker.ele(CORE_NS, 'systemUsage').ele(CORE_NS, 'systemUsage');
+  usage.ele(CORE_NS, 'memoryUsage').ele(CORE_NS, 'memoryUsage', { percentOfJvmHeap: '70' });
+  usage.ele(CORE_NS, 'storeUsage').ele(CORE_NS, 'storeUsage', { limit: '100 gb' });
+  usage.ele(CORE_NS, 'tempUsage').ele(CORE_NS, 'tempUsage', { limit: '50 gb' });
+  broker
+    .ele(CORE_NS, 'transportConnectors')
+    .ele(CORE_NS, 'transportConnector', {
+      name: 'openwire',
+      uri: `tcp://0.0.0.0:${ports.openwire}?maximumConnections=1000&wireFormat.maxFrameSize=104857600`,
+    });
+  broker
+    .ele(CORE_NS, 'shutdownHooks')
+    .ele(BEANS_NS, 'bean', { class: 'org.apache.activemq.hooks.SpringContextHook' });
+  // The web console (Jetty); host and port come from jetty.host/jetty.port.
+  beans.ele(BEANS_NS, 'import', { resource: 'jetty.xml' });
+  return doc.end({ prettyPrint: true });
+}

@@ -1,0 +1,36 @@
+// <name>-broker-config: every node's rendered activemq.xml and the few
+// settings its entrypoint needs, readable with kubectl.
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { BrokerCluster } from '../api/types';
+import { clusterName, nodePorts, range } from '../api/cluster';
+import { names } from '../metadata/names';
+import { componentLabels } from '../metadata/labels';
+import { renderActiveMqXml } from './activemq-xml';
+import { ownedMeta } from './object-meta';
+
+/** KEY=VALUE lines the entrypoint (images/broker/entrypoint.sh) reads for node i. */
+export function renderNodeEnv(c: BrokerCluster, i: number): string {
+  const p = nodePorts(c, i);
+  const lines = [
+    `AMQ_POD_NAME=${names.brokerPod(clusterName(c), i)}`,
+    `AMQ_OPENWIRE_PORT=${p.openwire}`,
+    `AMQ_CONSOLE_PORT=${p.console}`,
+    `AMQ_REPLICATION_PORT=${p.replication}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function buildBrokerConfig(c: BrokerCluster): V1ConfigMap {
+  const n = clusterName(c);
+  const data: Record<string, string> = {};
+  for (const i of range(c.spec.replicas)) {
+    data[`activemq-${i}.xml`] = renderActiveMqXml(c, i);
+    data[`node-${i}.env`] = renderNodeEnv(c, i);
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: ownedMeta(c, names.brokerConfig(n), componentLabels(n, 'broker')),
+    data,
+  };
+}

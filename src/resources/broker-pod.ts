@@ -1,0 +1,84 @@
+// Broker pod <name>-broker-<i>. Pods are owned directly (not through a
+// StatefulSet) so that each node carries its own ports and so that restarts
+// follow the master-last order of the roller.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { BrokerCluster } from '../api/types';
+import { clusterName, nodePorts } from '../api/cluster';
+import { names } from '../metadata/names';
+import { ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
+import { renderActiveMqXml } from './activemq-xml';
+import { renderNodeEnv } from './broker-config';
+import { ownedMeta } from './object-meta';
+import { revisionOf } from './revision';
+
+export const BROKER_CONFIG_DIR = '/etc/amq-keeper';
+export const BROKER_DATA_DIR = '/var/lib/activemq';
+
+type PodSpec = NonNullable<V1Pod['spec']>;
+
+/** Applies spec.affinity, tolerations and nodeSelector, which are kept opaque in the schema. */
+export function schedulingOf(c: BrokerCluster): Partial<PodSpec> {
+  const s: Partial<PodSpec> = {};
+  if (c.spec.affinity) s.affinity = c.spec.affinity as PodSpec['affinity'];
+  if (c.spec.tolerations) s.tolerations = c.spec.tolerations as PodSpec['tolerations'];
+  if (c.spec.nodeSelector) s.nodeSelector = c.spec.nodeSelector as Record<string, string>;
+  return s;
+}
+
+function brokerContainer(c: BrokerCluster, i: number): V1Container {
+  const p = nodePorts(c, i);
+  const env = [
+    { name: 'AMQ_NODE_INDEX', value: String(i) },
+    { name: 'AMQ_CONFIG_DIR', value: BROKER_CONFIG_DIR },
+    { name: 'AMQ_DATA_DIR', value: BROKER_DATA_DIR },
+  ];
+  if (c.spec.jvmOptions) env.push({ name: 'JAVA_OPTS', value: c.spec.jvmOptions });
+  const container: V1Container = {
+    name: 'broker',
+    image: c.spec.image,
+    imagePullPolicy: c.spec.imagePullPolicy,
+    env,
+    ports: [
+      { name: 'openwire', containerPort: p.openwire },
+      { name: 'console', containerPort: p.console },
+      { name: 'replication', containerPort: p.replication },
+    ],
+    volumeMounts: [
+      { name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true },
+      { name: 'data', mountPath: BROKER_DATA_DIR },
+    ],
+    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+  };
+  if (c.spec.resources) container.resources = c.spec.resources as V1Container['resources'];
+  return container;
+}
+
+/** role: what ZooKeeper last reported for this node; no label while unknown. */
+export function buildBrokerPod(c: BrokerCluster, i: number, role?: Role): V1Pod {
+  const n = clusterName(c);
+  const podName = names.brokerPod(n, i);
+  const spec: PodSpec = {
+    hostname: podName,
+    subdomain: names.brokerHeadlessService(n),
+    containers: [brokerContainer(c, i)],
+    volumes: [
+      { name: 'config', configMap: { name: names.brokerConfig(n) } },
+      { name: 'data', persistentVolumeClaim: { claimName: names.brokerPvc(n, i) } },
+    ],
+    securityContext: { fsGroup: 1000, runAsUser: 1000, runAsGroup: 1000 },
+    // Give the broker time to close its store cleanly before SIGKILL.
+    terminationGracePeriodSeconds: 60,
+    ...schedulingOf(c),
+  };
+  const labels: Record<string, string> = {
+    ...(c.spec.podTemplate?.labels as Record<string, string> | undefined),
+    ...componentLabels(n, 'broker'),
+    [LABEL_NODE]: String(i),
+  };
+  if (role) labels[LABEL_ROLE] = role;
+  // The node's configuration is part of its revision: a changed activemq.xml
+  // takes effect only through a restart.
+  const revision = revisionOf(spec, renderActiveMqXml(c, i), renderNodeEnv(c, i));
+  const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), [ANNOTATION_REVISION]: revision };
+  return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
+}

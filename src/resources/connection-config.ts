@@ -1,0 +1,22 @@
+// <name>-connection: what applications mount to find the cluster.
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { BrokerCluster } from '../api/types';
+import { clusterName } from '../api/cluster';
+import { names } from '../metadata/names';
+import { clusterLabels } from '../metadata/labels';
+import { failoverUrl, masterUrl } from './connection-url';
+import { ownedMeta } from './object-meta';
+
+export function buildConnectionConfig(c: BrokerCluster): V1ConfigMap {
+  const n = clusterName(c);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: ownedMeta(c, names.connection(n), clusterLabels(n)),
+    data: {
+      failoverUrl: failoverUrl(c),
+      masterUrl: masterUrl(c),
+      brokerName: c.spec.brokerName,
+    },
+  };
+}

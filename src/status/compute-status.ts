@@ -1,0 +1,93 @@
+// The whole status of a cluster as a pure function of what was observed.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
+import { isZkManaged, quorum, zkConnectString, zkPath } from '../api/cluster';
+import type { SpecCheck } from '../api/spec-checks';
+import type { ElectionSnapshot } from '../controller/election-source';
+import { failoverUrl, masterUrl } from '../resources/connection-url';
+import { brokersReady } from './brokers-ready';
+import { ConditionType, nextCondition } from './conditions';
+import { masterElected } from './master-elected';
+import { masterTransition, type TransitionEvent } from './master-transition';
+import { phaseOf } from './phase';
+import { countReady } from './pods';
+import { ready } from './ready';
+import { warning } from './warning';
+import { zookeeperReady } from './zookeeper-ready';
+
+export interface StatusInput {
+  cluster: BrokerCluster;
+  zkPods: readonly (V1Pod | undefined)[];
+  brokerPods: readonly (V1Pod | undefined)[];
+  check: SpecCheck;
+  election?: ElectionSnapshot;
+  now: Date;
+}
+
+export interface ComputedStatus {
+  status: BrokerClusterStatus;
+  /** Events of a change of master, to record once the status is written. */
+  events: TransitionEvent[];
+}
+
+export function computeStatus(input: StatusInput): ComputedStatus {
+  const { cluster: c, check, election, now } = input;
+  const old = c.status ?? {};
+  const blocked = check.blocking.length > 0;
+  const replicas = c.spec.replicas;
+  const readyBrokers = countReady(input.brokerPods);
+  const zkCond = zookeeperReady({
+    managed: isZkManaged(c),
+    replicas: c.spec.zookeeper.replicas ?? 0,
+    readyPods: countReady(input.zkPods),
+    connected: election?.connected,
+    connectString: zkConnectString(c),
+  });
+  const brokersCond = brokersReady(readyBrokers, replicas);
+  const masterCond = masterElected({
+    known: election?.known ?? false,
+    master: election?.master,
+    members: election?.members.length ?? 0,
+    quorum: quorum(replicas),
+    problem: election?.problem,
+  });
+  const problems = [...check.blocking, ...check.warnings];
+  if (election?.problem) problems.push({ reason: 'ZooKeeperGroup', field: 'zookeeper', message: election.problem });
+  const warnCond = warning(problems);
+  const readyCond = ready(blocked, { ZooKeeperReady: zkCond, BrokersReady: brokersCond, MasterElected: masterCond });
+  const gen = c.metadata.generation;
+  const conditions = [
+    nextCondition(ConditionType.Ready, readyCond, old.conditions, gen, now),
+    nextCondition(ConditionType.ZooKeeperReady, zkCond, old.conditions, gen, now),
+    nextCondition(ConditionType.BrokersReady, brokersCond, old.conditions, gen, now),
+    nextCondition(ConditionType.MasterElected, masterCond, old.conditions, gen, now),
+    nextCondition(ConditionType.Warning, warnCond, old.conditions, gen, now),
+  ];
+  const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;
+  // While ZooKeeper cannot be read the last known master stands: the operator changes nothing.
+  const transition = masterTransition(old, election, now);
+  const master = transition.fields.master;
+  const { master: _m, masterSince: _s, previousMaster: _p, masterLostAt: _l, lastFailover: _f, ...rest } = old;
+  const status: BrokerClusterStatus = {
+    ...rest,
+    ...transition.fields,
+    observedGeneration: gen,
+    phase: phaseOf({
+      blocked,
+      podsExisting,
+      brokersReady: brokersCond.status === 'True',
+      zookeeperReady: zkCond.status !== 'False',
+      master,
+    }),
+    replicas,
+    readyReplicas: readyBrokers,
+    ready: `${readyBrokers}/${replicas}`,
+    zkPath: zkPath(c),
+    zkConnectString: zkConnectString(c),
+    failoverUrl: failoverUrl(c),
+    masterUrl: masterUrl(c),
+    conditions,
+  };
+  if (election?.known && election.connected) status.members = election.members;
+  return { status, events: transition.events };
+}
