@@ -4,6 +4,7 @@
 # $CACHE_ROOT/kwok-<version>/stages/<kind>-<set>/ (e.g. pod-fast, node-fast).
 # kwok is what turns pods bound to fake nodes into Running/Ready pods with IPs,
 # since there is no kubelet. Prints the kwok-<version> directory.
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 OUT="$CACHE_ROOT/kwok-$KWOK_VERSION"

@@ -11,6 +11,7 @@
 #   hack/control-plane.sh env <state-dir>    # eval "$(... env dir)"
 #
 # Env: CONTROL_PLANE_TIMEOUT (seconds for `up`, default 120), K8S_BIN, KWOK_DIR.
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 K8S_BIN="${K8S_BIN:-$CACHE_ROOT/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/bin}"
@@ -215,7 +216,7 @@ node_ready() {
 }
 
 stop_all() {
-  local name pid pids=() deadline
+  local group name pid entry deadline pids=()
   # Everything but etcd first, then etcd.
   for group in "kwok kube-scheduler kube-controller-manager kube-apiserver" etcd; do
     pids=()
@@ -229,8 +230,9 @@ stop_all() {
       name="${entry%%:*}"
       while live_pid "$name" >/dev/null; do
         if [ "$SECONDS" -ge "$deadline" ]; then
-          log "$name did not exit after SIGTERM; killing"
+          log "$name did not exit 20s after SIGTERM; sending SIGKILL"
           kill -KILL "${entry#*:}" 2>/dev/null || true
+          deadline=$((SECONDS + 3600)) # SIGKILL once; it cannot be ignored
         fi
         sleep 0.1
       done
@@ -240,6 +242,14 @@ stop_all() {
 }
 
 # ---------------------------------------------------------------- commands
+
+# Any failure or interrupt before `up` finishes tears down what it started.
+on_up_exit() {
+  local rc=$?
+  if [ "$UP_OK" = 0 ]; then stop_all; release_ports; fi
+  rm -f "$STATE/up.pid"
+  exit "$rc"
+}
 
 cmd_up() {
   local want_base=0 with_kwok=0 kwok_nodes=1
@@ -269,8 +279,7 @@ cmd_up() {
   echo $$ >"$STATE/up.pid"
   DEADLINE=$((SECONDS + TIMEOUT))
   UP_OK=0
-  # Any failure or interrupt before the end tears down what was started.
-  trap 'rc=$?; if [ "$UP_OK" = 0 ]; then stop_all; release_ports; fi; rm -f "$STATE/up.pid"; exit $rc' EXIT
+  trap on_up_exit EXIT
   trap 'exit 130' INT TERM
 
   gen_pki
@@ -397,7 +406,9 @@ cmd_env() {
 
 [ $# -ge 2 ] || usage
 cmd="$1" dir="$2"; shift 2
-mkdir -p "$dir"
+[ "$cmd" = up ] && mkdir -p "$dir"
+[ -d "$dir" ] || die "state dir $dir does not exist"
+# Absolute, symlink-free: live_pid matches it against process command lines.
 STATE="$(cd "$dir" && pwd -P)"
 case "$cmd" in
   up) cmd_up "$@" ;;

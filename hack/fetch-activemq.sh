@@ -16,7 +16,11 @@
 #    activemq-all-$ACTIVEMQ_VERSION, which bundles those classes unshaded.
 #    Parts with neither (bin/activemq.jar = activemq-run, webapps/admin = the
 #    web console war) stay at the fallback version.
-#    AMQ-KEEPER-ASSEMBLY.txt in the result lists exactly what came from where.
+# In both cases the ZooKeeper 3.4.14 client in lib/optional gets the
+# ZOOKEEPER-3779 fix (see patch_zk_client): without it replicated LevelDB
+# cannot reach ZooKeeper on Java 14+ (this project runs brokers on Java 17).
+# AMQ-KEEPER-ASSEMBLY.txt in the result lists exactly what came from where.
+# Needs mvn, java/javac/jar (JDK 11+), tar, unzip.
 source "$(dirname "$0")/lib.sh"
 
 : "${ACTIVEMQ_FALLBACK_DIST_VERSION:=5.16.7}"
@@ -25,7 +29,8 @@ source "$(dirname "$0")/lib.sh"
 DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 HOME_DIR="$CACHE_ROOT/activemq-$ACTIVEMQ_VERSION"
-STAMP="$HOME_DIR/.amq-keeper-complete"
+# Bump the recipe number when the steps below change what ends up in HOME_DIR.
+STAMP="$HOME_DIR/.amq-keeper-complete-recipe2"
 if [ -f "$STAMP" ]; then echo "$HOME_DIR"; exit 0; fi
 
 command -v mvn >/dev/null || die "mvn not found on PATH (needed to fetch ActiveMQ)"
@@ -52,6 +57,41 @@ fetch_dist() {
   mv "$TMP/x-$v/apache-activemq-$v" "$dest"
 }
 
+# patch_zk_client <dist>: the ZooKeeper 3.4.14 client that replicated LevelDB
+# uses cannot connect on Java 14+ (ZOOKEEPER-3779: StaticHostProvider parses
+# InetSocketAddress.toString(), whose format for unresolved addresses changed,
+# so every connect fails with "Unable to canonicalize address
+# 127.0.0.1/<unresolved>:2181"). 3.4.x got no fix. This compiles the 3.4.14
+# StaticHostProvider with the upstream fix (use getHostString()) into
+# lib/optional/zookeeper-<ver>-jdk14-fix.jar, which ActiveMQ's launcher puts
+# ahead of zookeeper-<ver>.jar (it loads each lib dir's jars sorted by name).
+patch_zk_client() {
+  local d="$1" zkjar ver src w fixjar
+  zkjar="$(ls "$d"/lib/optional/zookeeper-3.4.*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
+  if [ -z "$zkjar" ]; then log "no ZooKeeper 3.4 client in lib/optional; nothing to patch"; return 0; fi
+  ver="$(basename "$zkjar" .jar)"; ver="${ver#zookeeper-}"
+  fixjar="$d/lib/optional/zookeeper-$ver-jdk14-fix.jar"
+  command -v javac >/dev/null || die "javac not found; needed to patch the ZooKeeper $ver client for Java 14+"
+  w="$TMP/zkfix"; rm -rf "$w"; mkdir -p "$w/src" "$w/classes"
+  mvn_copy "$w" "org.apache.zookeeper:zookeeper:$ver:jar:sources" \
+    || { cat "$TMP/mvn.log" >&2; die "org.apache.zookeeper:zookeeper:$ver sources are not served; cannot patch the client"; }
+  (cd "$w/src" && unzip -q "$w/zookeeper-$ver-sources.jar" org/apache/zookeeper/client/StaticHostProvider.java)
+  src="$w/src/org/apache/zookeeper/client/StaticHostProvider.java"
+  # replace the two-line toString() parsing with getHostString()
+  # (and drop the yetus audience annotation, which is not on ActiveMQ's classpath)
+  sed -i -E -e '/String addrString = addr\.toString\(\);/d' \
+    -e '/^import org\.apache\.yetus\./d' -e 's/^@InterfaceAudience\.[A-Za-z]+//' \
+    -e 's/hostString = addrString\.substring\(0, addrString\.lastIndexOf\(.:.\)\);/hostString = addr.getHostString(); \/\/ ZOOKEEPER-3779 (amq-keeper patch)/' "$src"
+  grep -q 'hostString = addr.getHostString(); // ZOOKEEPER-3779' "$src" && ! grep -q 'addrString' "$src" \
+    || die "could not apply the ZOOKEEPER-3779 fix to $ver's StaticHostProvider.java (source changed?)"
+  javac -nowarn -encoding UTF-8 --release 8 -d "$w/classes" \
+    -cp "$zkjar:$(ls "$d"/lib/slf4j-api-*.jar | head -n1)" "$src" 2> "$w/javac.log" \
+    || { cat "$w/javac.log" >&2; die "javac failed on the patched StaticHostProvider"; }
+  rm -f "$fixjar"
+  jar --create --file "$fixjar" -C "$w/classes" .
+  echo "lib/optional/zookeeper-$ver-jdk14-fix.jar: org.apache.zookeeper.client.StaticHostProvider of $ver recompiled with the ZOOKEEPER-3779 fix (the $ver client cannot connect on Java 14+); shadows the class in zookeeper-$ver.jar" >> "$REPORT"
+}
+
 install_result() {
   rm -rf "$HOME_DIR"
   mv "$1" "$HOME_DIR"
@@ -62,8 +102,10 @@ install_result() {
 
 log "fetching org.apache.activemq:apache-activemq:$ACTIVEMQ_VERSION:tar.gz:bin"
 if fetch_dist "$ACTIVEMQ_VERSION" "$TMP/dist"; then
-  echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" \
-    > "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
+  REPORT="$TMP/assembly.txt"
+  echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" > "$REPORT"
+  patch_zk_client "$TMP/dist"
+  cp "$REPORT" "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
   install_result "$TMP/dist"
   exit 0
 fi
@@ -168,5 +210,6 @@ for core in activemq-broker activemq-client activemq-kahadb-store activemq-sprin
   [ -f "$D/lib/$core-$ACTIVEMQ_VERSION.jar" ] || die "lib/$core-$ACTIVEMQ_VERSION.jar could not be fetched"
 done
 [ -f "$LDB_NEW" ] || die "$LDB_NEW missing"
+patch_zk_client "$D"
 cp "$REPORT" "$D/AMQ-KEEPER-ASSEMBLY.txt"
 install_result "$D"

@@ -49,6 +49,8 @@ function rolesOf(snapshot: ElectionSnapshot | undefined): Map<string, Role> {
 
 export class Reconciler {
   private readonly now: () => Date;
+  /** Last Warning recorded per cluster uid: the cache may not show our own status write yet. */
+  private readonly warned = new Map<string, string>();
 
   constructor(private readonly d: ReconcilerDeps) {
     this.now = d.now ?? (() => new Date());
@@ -72,6 +74,7 @@ export class Reconciler {
     if (!cached || cached.metadata.deletionTimestamp) {
       // Owned objects go with it through garbage collection; claims stay unless deleteClaim.
       this.d.election.forget(namespace, name);
+      if (cached?.metadata.uid) this.warned.delete(cached.metadata.uid);
       return {};
     }
     const c: BrokerCluster = { ...cached, spec: withDefaults(cached.spec) };
@@ -110,10 +113,13 @@ export class Reconciler {
       now: this.now(),
     });
     const newWarning = status.conditions?.find((x) => x.type === 'Warning');
-    if (newWarning?.status === 'True' && newWarning.message !== oldWarning?.message) {
+    const uid = c.metadata.uid ?? key;
+    if (newWarning?.status === 'True' && newWarning.message !== oldWarning?.message && newWarning.message !== this.warned.get(uid)) {
       const reason = check.blocking.length > 0 ? Reason.InvalidSpec : Reason.SpecWarning;
       await this.d.events.record(c, 'Warning', reason, 'Validate', newWarning.message ?? '');
     }
+    if (newWarning?.status === 'True') this.warned.set(uid, newWarning.message ?? '');
+    else this.warned.delete(uid);
     if (status.phase !== 'Running' && requeueAfterMs === RESYNC_MS) requeueAfterMs = PROGRESS_MS * 6;
     await this.d.status.write(c, status);
     for (const e of events) await this.d.events.record(c, e.type, e.reason, 'Failover', e.note);

@@ -11,7 +11,7 @@ function find(doc: Node, local: string): Record<string, string>[] {
   const out: Record<string, string>[] = [];
   doc.each(
     (n) => {
-      const el = n.node as unknown as Element;
+      const el = n.node as unknown as { localName: string; namespaceURI: string; attributes: ArrayLike<{ name: string; value: string }> };
       if (el.localName === local && el.namespaceURI === CORE) {
         out.push(Object.fromEntries(Array.from(el.attributes).map((a) => [a.name, a.value])));
       }

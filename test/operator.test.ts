@@ -1,0 +1,299 @@
+// The operator core against a real kube-apiserver, etcd and
+// kube-controller-manager (for garbage collection): the CRD, every owned
+// object, spec changes, refused specs, no-op reconciles and deletion.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubernetesObject, V1ConfigMap, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
+import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { kubectl, kubectlOk } from './support/kubectl';
+import { startOperator, versions, type RunningOperator } from './support/operator';
+import { eventually } from './support/eventually';
+import type { BrokerCluster } from '../src/api/types';
+import { totalWrites } from '../src/observability/metrics';
+
+const ROOT = join(__dirname, '..');
+const NS = 'mq';
+
+let cp: ControlPlane;
+let op: RunningOperator;
+const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+const items = async <T>(kind: string, selector: string): Promise<T[]> =>
+  (await getJson<{ items: T[] }>(['-n', NS, 'get', kind, '-l', selector])).items;
+
+function example(name: string): Record<string, unknown> {
+  return parse(readFileSync(join(ROOT, 'deploy', 'examples', name), 'utf8')) as Record<string, unknown>;
+}
+
+async function applyCluster(obj: unknown): Promise<void> {
+  await k(['-n', NS, 'apply', '-f', '-'], stringify(obj));
+}
+
+async function cluster(name: string): Promise<BrokerCluster> {
+  return getJson<BrokerCluster>(['-n', NS, 'get', 'brokercluster', name]);
+}
+
+async function owned(name: string): Promise<KubernetesObject[]> {
+  const sel = `amqkeeper.io/cluster=${name}`;
+  const kinds = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims'];
+  return (await Promise.all(kinds.map((kind) => items<KubernetesObject>(kind, sel)))).flat();
+}
+
+before(async () => {
+  cp = await startControlPlane();
+  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
+  await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
+  await k(['create', 'namespace', NS]);
+  op = await startOperator(cp.kubeconfig);
+});
+
+after(async () => {
+  await op?.stop();
+  await cp?.stop();
+});
+
+describe('the CRD', () => {
+  test('kubectl explain teaches every field', async () => {
+    // The OpenAPI document of a new CRD is published a moment after it is Established.
+    const out = await eventually(() => k(['explain', 'brokercluster.spec.ports']), { what: 'explain' });
+    assert.match(out, /openwire\s+<integer>/);
+    assert.match(out, /Node i listens on openwire base\+i/);
+    const zk = await k(['explain', 'bc.spec.zookeeper.path']);
+    assert.match(zk, /Cannot be changed after\s+creation/);
+  });
+});
+
+describe('a BrokerCluster from the seed example', () => {
+  before(async () => {
+    await applyCluster(example('brokercluster.yaml'));
+  });
+
+  test('produces every object with its ports, labels and owner', async () => {
+    const objs = await eventually(
+      async () => {
+        const o = await owned('xl');
+        const names = o.map((x) => `${x.kind}/${x.metadata?.name}`).sort();
+        const want = [
+          'ConfigMap/xl-broker-config', 'ConfigMap/xl-connection', 'ConfigMap/xl-zk-config',
+          'PersistentVolumeClaim/data-xl-broker-0', 'PersistentVolumeClaim/data-xl-broker-1', 'PersistentVolumeClaim/data-xl-broker-2',
+          'PersistentVolumeClaim/data-xl-zk-0', 'PersistentVolumeClaim/data-xl-zk-1', 'PersistentVolumeClaim/data-xl-zk-2',
+          'Pod/xl-broker-0', 'Pod/xl-broker-1', 'Pod/xl-broker-2', 'Pod/xl-zk-0', 'Pod/xl-zk-1', 'Pod/xl-zk-2',
+          'PodDisruptionBudget/xl-broker', 'PodDisruptionBudget/xl-zk',
+          'Service/xl-broker-0', 'Service/xl-broker-1', 'Service/xl-broker-2', 'Service/xl-broker-hs',
+          'Service/xl-master', 'Service/xl-zk', 'Service/xl-zk-hs',
+        ];
+        assert.deepEqual(names, want);
+        return o;
+      },
+      { what: 'all owned objects' },
+    );
+    const bc = await cluster('xl');
+    for (const o of objs) {
+      const owners = o.metadata?.ownerReferences ?? [];
+      if (o.kind === 'PersistentVolumeClaim') assert.equal(owners.length, 0, `${o.metadata?.name} must survive the cluster`);
+      else assert.equal(owners[0]?.uid, bc.metadata.uid, `${o.metadata?.name} owned by the cluster`);
+      assert.equal(o.metadata?.labels?.['app.kubernetes.io/managed-by'], 'amq-keeper');
+    }
+    const byName = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+    const svc = byName('Service', 'xl-broker-1') as V1Service;
+    assert.deepEqual(svc.spec?.ports?.map((p) => p.port), [61617, 8162, 63632]);
+    const master = byName('Service', 'xl-master') as V1Service;
+    assert.equal(master.spec?.selector?.['amqkeeper.io/node'], 'none', 'no master elected: selects nothing');
+    const pod = byName('Pod', 'xl-broker-2') as V1Pod;
+    assert.equal(pod.metadata?.labels?.['amqkeeper.io/node'], '2');
+    assert.equal(pod.metadata?.labels?.['amqkeeper.io/component'], 'broker');
+    assert.deepEqual(pod.spec?.containers[0]?.ports?.map((p) => p.containerPort), [61618, 8163, 63633]);
+  });
+
+  test('renders each node configuration and publishes the failover URL', async () => {
+    const cfg = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-broker-config']);
+    const xml = cfg.data?.['activemq-2.xml'] ?? '';
+    assert.match(xml, /brokerName="xlBroker"/);
+    assert.match(xml, /bind="tcp:\/\/0\.0\.0\.0:63633"/);
+    assert.match(xml, /zkAddress="xl-zk-0\.xl-zk-hs\.mq\.svc:2181,xl-zk-1\.xl-zk-hs\.mq\.svc:2181,xl-zk-2\.xl-zk-hs\.mq\.svc:2181"/);
+    assert.match(xml, /zkPath="\/activemq\/leveldb-stores\/mq\/xl"/);
+    assert.match(xml, /container="xl-broker-2"/);
+    assert.match(xml, /schedulerSupport="true"/);
+    const conn = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-connection']);
+    assert.equal(
+      conn.data?.failoverUrl,
+      'failover:(tcp://xl-broker-0.mq.svc:61616,tcp://xl-broker-1.mq.svc:61617,tcp://xl-broker-2.mq.svc:61618)?randomize=false&jms.useAsyncSend=true',
+    );
+    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616?jms.useAsyncSend=true');
+  });
+
+  test('reports status with conditions and printer columns', async () => {
+    const bc = await eventually(async () => {
+      const c = await cluster('xl');
+      assert.equal(c.status?.observedGeneration, c.metadata.generation);
+      return c;
+    });
+    assert.equal(bc.status?.phase, 'Provisioning');
+    assert.equal(bc.status?.ready, '0/3');
+    const types = bc.status?.conditions?.map((c) => c.type).sort();
+    assert.deepEqual(types, ['BrokersReady', 'MasterElected', 'Ready', 'Warning', 'ZooKeeperReady']);
+    const warning = bc.status?.conditions?.find((c) => c.type === 'Warning');
+    assert.equal(warning?.reason, 'SchedulerNotReplicated');
+    const table = await k(['-n', NS, 'get', 'bc']);
+    assert.match(table.split('\n')[0] ?? '', /NAME\s+REPLICAS\s+READY\s+MASTER\s+PHASE\s+FAILOVERS\s+AGE/);
+    assert.match(table, /xl\s+3\s+0\/3\s+Provisioning\s+0/);
+  });
+
+  test('a reconcile with nothing to change makes no write', async () => {
+    await op.settle();
+    const before = versions(await owned('xl'));
+    const bcBefore = (await cluster('xl')).metadata.resourceVersion;
+    const writes = await totalWrites();
+    op.controller.resyncAll();
+    await op.settle();
+    assert.equal(await totalWrites(), writes, 'writes counted by the operator');
+    assert.deepEqual(versions(await owned('xl')), before);
+    assert.equal((await cluster('xl')).metadata.resourceVersion, bcBefore);
+  });
+
+  test('a spec change updates what it must and nothing else', async () => {
+    await op.settle();
+    const before = versions(await owned('xl'));
+    await k(['-n', NS, 'patch', 'bc', 'xl', '--type=merge', '-p', '{"spec":{"client":{"useAsyncSend":false,"maxReconnectAttempts":3}}}']);
+    const conn = await eventually(async () => {
+      const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-connection']);
+      assert.match(cm.data?.failoverUrl ?? '', /\?randomize=false&maxReconnectAttempts=3$/);
+      return cm;
+    });
+    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616');
+    await op.settle();
+    const after = versions(await owned('xl'));
+    const changed = Object.keys(after).filter((key) => after[key] !== before[key]);
+    assert.deepEqual(changed, ['ConfigMap/xl-connection']);
+    const bc = await cluster('xl');
+    assert.equal(bc.status?.observedGeneration, bc.metadata.generation);
+    assert.match(bc.status?.failoverUrl ?? '', /maxReconnectAttempts=3/);
+  });
+
+  test('a broker setting rolls the pods one at a time with the new configuration', async () => {
+    await op.settle();
+    const oldRev = (await getJson<V1Pod>(['-n', NS, 'get', 'pod', 'xl-broker-0'])).metadata?.annotations?.['amqkeeper.io/revision'];
+    await k(['-n', NS, 'patch', 'bc', 'xl', '--type=merge', '-p', '{"spec":{"persistence":{"sync":"quorum_disk"}}}']);
+    const cfg = await eventually(async () => {
+      const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-broker-config']);
+      assert.match(cm.data?.['activemq-0.xml'] ?? '', /sync="quorum_disk"/);
+      return cm;
+    });
+    assert.ok(cfg);
+    await eventually(
+      async () => {
+        const pods = await items<V1Pod>('pods', 'amqkeeper.io/component=broker,amqkeeper.io/cluster=xl');
+        assert.equal(pods.length, 3);
+        for (const p of pods) assert.notEqual(p.metadata?.annotations?.['amqkeeper.io/revision'], oldRev, `${p.metadata?.name} restarted`);
+      },
+      { timeoutMs: 60_000, what: 'every broker pod on the new revision' },
+    );
+  });
+
+  test('a spec that cannot run is reported and leaves what runs alone', async () => {
+    await op.settle();
+    const before = versions(await owned('xl'));
+    await k(['-n', NS, 'patch', 'bc', 'xl', '--type=merge', '-p', '{"spec":{"persistence":{"storageClassName":"no-such-class"},"client":{"randomize":true}}}']);
+    const bc = await eventually(async () => {
+      const c = await cluster('xl');
+      const w = c.status?.conditions?.find((x) => x.type === 'Warning');
+      assert.equal(w?.reason, 'StorageClassNotFound');
+      return c;
+    });
+    assert.match(bc.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec\.persistence\.storageClassName: StorageClass "no-such-class" does not exist/);
+    assert.equal(bc.status?.conditions?.find((x) => x.type === 'Ready')?.reason, 'SpecNotApplied');
+    await op.settle();
+    assert.deepEqual(versions(await owned('xl')), before, 'nothing that runs was touched');
+    const events = await k(['-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.name=xl,reason=InvalidSpec', '-o', 'name']);
+    assert.notEqual(events.trim(), '', 'a Warning Event was recorded');
+    await k(['-n', NS, 'patch', 'bc', 'xl', '--type=json', '-p', '[{"op":"remove","path":"/spec/persistence/storageClassName"}]']);
+    await eventually(async () => {
+      const c = await cluster('xl');
+      assert.notEqual(c.status?.conditions?.find((x) => x.type === 'Warning')?.reason, 'StorageClassNotFound');
+    });
+  });
+});
+
+describe('refused specs', () => {
+  const base = () => ({
+    apiVersion: 'amqkeeper.io/v1alpha1',
+    kind: 'BrokerCluster',
+    metadata: { name: 'bad', namespace: NS },
+    spec: { brokerName: 'b', zookeeper: { replicas: 3 } } as Record<string, unknown>,
+  });
+  const refused = async (spec: Record<string, unknown>, message: RegExp) => {
+    const obj = base();
+    obj.spec = { ...obj.spec, ...spec };
+    const r = await kubectl(cp.kubeconfig, ['apply', '-f', '-'], stringify(obj));
+    assert.notEqual(r.code, 0, `accepted: ${JSON.stringify(spec)}`);
+    assert.match(r.stderr, message);
+  };
+
+  test('replicas below 1', () => refused({ replicas: 0 }, /spec\.replicas: Invalid value: 0: spec\.replicas in body should be greater than or equal to 1/));
+  test('a port outside 1-65535', () => refused({ ports: { openwire: 70000 } }, /spec\.ports\.openwire/));
+  test('a per-node range past 65535', () => refused({ ports: { openwire: 65535 } }, /base\+replicas-1 must not exceed 65535/));
+  test('overlapping per-node port ranges', () => refused({ ports: { openwire: 61616, console: 61618 } }, /spec\.ports\.openwire and spec\.ports\.console: the per-node ranges/));
+  test('overlapping replication range', () => refused({ ports: { replication: 8162 } }, /spec\.ports\.console and spec\.ports\.replication/));
+  test('both a managed and an external ensemble', () =>
+    refused({ zookeeper: { replicas: 3, external: { connectString: 'a:2181' } } }, /set exactly one of replicas \(run an ensemble\) or external\.connectString/));
+  test('neither a managed nor an external ensemble', () => refused({ zookeeper: {} }, /set exactly one of replicas/));
+  test('a relative ZooKeeper path', () => refused({ zookeeper: { replicas: 3, path: 'activemq/x' } }, /spec\.zookeeper\.path/));
+  test('a brokerName the broker cannot use', () => refused({ brokerName: 'my broker!' }, /spec\.brokerName/));
+
+  test('changing brokerName or zookeeper.path after creation', async () => {
+    const obj = base();
+    obj.metadata.name = 'immutable';
+    obj.spec = { brokerName: 'b', zookeeper: { replicas: 3, path: '/a/b' } };
+    await k(['apply', '-f', '-'], stringify(obj));
+    const rename = await kubectl(cp.kubeconfig, ['-n', NS, 'patch', 'bc', 'immutable', '--type=merge', '-p', '{"spec":{"brokerName":"c"}}']);
+    assert.notEqual(rename.code, 0);
+    assert.match(rename.stderr, /spec\.brokerName cannot be changed after creation/);
+    const move = await kubectl(cp.kubeconfig, ['-n', NS, 'patch', 'bc', 'immutable', '--type=merge', '-p', '{"spec":{"zookeeper":{"path":"/c"}}}']);
+    assert.notEqual(move.code, 0);
+    assert.match(move.stderr, /spec\.zookeeper\.path cannot be changed/);
+    await k(['-n', NS, 'delete', 'bc', 'immutable', '--wait=false']);
+  });
+
+  test('two brokers are accepted with a Warning condition', async () => {
+    const obj = base();
+    obj.metadata.name = 'pair';
+    obj.spec = { brokerName: 'b', replicas: 2, zookeeper: { external: { connectString: '127.0.0.1:2181' } } };
+    await k(['apply', '-f', '-'], stringify(obj));
+    await eventually(async () => {
+      const w = (await cluster('pair')).status?.conditions?.find((c) => c.type === 'Warning');
+      assert.equal(w?.status, 'True');
+      assert.equal(w?.reason, 'NoFaultTolerance');
+    });
+    await k(['-n', NS, 'delete', 'bc', 'pair']);
+  });
+});
+
+describe('deletion', () => {
+  test('removes what the cluster owns and keeps the volume claims by default', async () => {
+    await applyCluster(example('minimal.yaml'));
+    await eventually(async () => assert.equal((await owned('mini')).filter((o) => o.kind === 'Pod').length, 6));
+    await k(['-n', NS, 'delete', 'bc', 'mini']);
+    const left = await eventually(
+      async () => {
+        const o = await owned('mini');
+        assert.ok(o.every((x) => x.kind === 'PersistentVolumeClaim'), `still there: ${o.map((x) => x.metadata?.name).join(', ')}`);
+        return o;
+      },
+      { timeoutMs: 60_000, what: 'garbage collection' },
+    );
+    assert.equal(left.length, 6);
+  });
+
+  test('deleteClaim: true removes the claims too', async () => {
+    const obj = example('minimal.yaml');
+    (obj.metadata as { name: string }).name = 'gone';
+    (obj.spec as Record<string, unknown>).persistence = { deleteClaim: true };
+    await applyCluster(obj);
+    await eventually(async () => assert.equal((await items<V1PersistentVolumeClaim>('pvc', 'amqkeeper.io/cluster=gone')).length, 6));
+    await k(['-n', NS, 'delete', 'bc', 'gone']);
+    await eventually(async () => assert.equal((await owned('gone')).length, 0), { timeoutMs: 60_000, what: 'garbage collection' });
+  });
+});
