@@ -137,7 +137,7 @@ EOF
   openssl req -x509 -new -config "$pki/openssl.cnf" -extensions v3_ca -key "$pki/ca.key" \
     -days 3650 -out "$pki/ca.crt"
   sign_cert apiserver "/CN=kube-apiserver" serverAuth \
-    "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   sign_cert admin "/O=system:masters/CN=admin" clientAuth
   # These CNs are the users the default RBAC bootstrap roles are bound to.
   sign_cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
@@ -318,7 +318,7 @@ EOF
     --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
     --service-account-issuer="$SA_ISSUER" --service-account-key-file="$pki/sa.pub" \
     --service-account-signing-key-file="$pki/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true --endpoint-reconciler-type=none
+    --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true --endpoint-reconciler-type=none
   wait_for kube-apiserver "apiserver /readyz" apiserver_ready
 
   # Leader election off: one replica each, and it saves a lease round trip.

@@ -18,9 +18,12 @@
 #    web console war) stay at the fallback version.
 # In both cases the ZooKeeper 3.4.14 client in lib/optional gets the
 # ZOOKEEPER-3779 fix (see patch_zk_client): without it replicated LevelDB
-# cannot reach ZooKeeper on Java 14+ (this project runs brokers on Java 17).
+# cannot reach ZooKeeper on Java 14+ (this project runs brokers on Java 17),
+# replicated LevelDB's ZKClient gets a fix for a startup race (see
+# patch_zkclient), and guava's missing failureaccess jar is added (see
+# add_guava_failureaccess).
 # AMQ-KEEPER-ASSEMBLY.txt in the result lists exactly what came from where.
-# Needs mvn, java/javac/jar (JDK 11+), tar, unzip.
+# Needs mvn, java/javac/jar (JDK 11+), tar, unzip, patch, cmp.
 source "$(dirname "$0")/lib.sh"
 
 : "${ACTIVEMQ_FALLBACK_DIST_VERSION:=5.16.7}"
@@ -30,7 +33,7 @@ DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 HOME_DIR="$CACHE_ROOT/activemq-$ACTIVEMQ_VERSION"
 # Bump the recipe number when the steps below change what ends up in HOME_DIR.
-STAMP="$HOME_DIR/.amq-keeper-complete-recipe2"
+STAMP="$HOME_DIR/.amq-keeper-complete-recipe4"
 if [ -f "$STAMP" ]; then echo "$HOME_DIR"; exit 0; fi
 
 command -v mvn >/dev/null || die "mvn not found on PATH (needed to fetch ActiveMQ)"
@@ -92,6 +95,135 @@ patch_zk_client() {
   echo "lib/optional/zookeeper-$ver-jdk14-fix.jar: org.apache.zookeeper.client.StaticHostProvider of $ver recompiled with the ZOOKEEPER-3779 fix (the $ver client cannot connect on Java 14+); shadows the class in zookeeper-$ver.jar" >> "$REPORT"
 }
 
+# patch_zkclient <dist>: fixes a startup race in replicated LevelDB's
+# ZKClient (org.apache.activemq.leveldb.replicated.groups): a listener
+# registered while the CONNECTED event is being dispatched got onConnected()
+# twice, and ZooKeeperGroup's constructor then died with
+#   NullPointerException: Cannot invoke "...NodeEventsListener.onEvents(...)"
+#   because "listener" is null   (ZooKeeperTreeTracker.raiseEvents)
+# so the broker exited at startup, typically when joining a group that already
+# has members. Seen in about half of the broker starts on a loaded 2-core
+# machine. The patched class goes into
+# lib/optional/activemq-leveldb-store-<ver>-amq-keeper-fix.jar, which sorts
+# (and loads) ahead of activemq-leveldb-store-<ver>.jar.
+patch_zkclient() {
+  local d="$1" ldb ver w cls srcver cp
+  ldb="$(ls "$d"/lib/optional/activemq-leveldb-store-*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
+  [ -n "$ldb" ] || die "no activemq-leveldb-store jar in $d/lib/optional"
+  ver="$(basename "$ldb" .jar)"; ver="${ver#activemq-leveldb-store-}"
+  cls=org/apache/activemq/leveldb/replicated/groups/ZKClient
+  w="$TMP/zkclientfix"; rm -rf "$w"; mkdir -p "$w/src" "$w/classes" "$w/cmp" "$w/deps"
+  srcver="$ver"
+  if ! mvn_copy "$w" "org.apache.activemq:activemq-leveldb-store:$ver:jar:sources"; then
+    # Use the fallback version's sources only if its compiled ZKClient is
+    # byte-identical to the one being patched.
+    srcver="$ACTIVEMQ_FALLBACK_DIST_VERSION"
+    mvn_copy "$w" "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" \
+      && mvn_copy "$w" "org.apache.activemq:activemq-leveldb-store:$srcver" \
+      || die "no sources of activemq-leveldb-store $ver or $srcver are served; cannot patch ZKClient"
+    (cd "$w/cmp" && mkdir a b && unzip -q -d a "$ldb" "$cls.class" && unzip -q -d b "$w/activemq-leveldb-store-$srcver.jar" "$cls.class")
+    cmp -s "$w/cmp/a/$cls.class" "$w/cmp/b/$cls.class" \
+      || die "ZKClient of activemq-leveldb-store $ver differs from $srcver; no matching sources to patch"
+  fi
+  (cd "$w/src" && unzip -q "$w/activemq-leveldb-store-$srcver-sources.jar" "$cls.java")
+  cat > "$w/zkclient.diff" <<'DIFF'
+--- a/ZKClient.java
++++ b/ZKClient.java
+@@ -272,9 +272,10 @@
+             _listeners.add(listener);
+ 
+         }
+-        if (_state == State.CONNECTED) {
++        // amq-keeper patch: deliver onConnected() once, whether from here or from
++        // the dispatcher thread (see markDelivered)
++        if (_state == State.CONNECTED && markDelivered(listener, Boolean.TRUE)) {
+             listener.onConnected();
+-            //_stateChangeDispatcher.addEvent(null, State.CONNECTED);
+         }
+     }
+ 
+@@ -284,6 +285,9 @@
+             throw new IllegalStateException("listener is null");
+         }
+         _listeners.remove(listener);
++        synchronized (_delivered) {
++            _delivered.remove(listener);
++        }
+     }
+ 
+     @Override
+@@ -374,12 +378,26 @@
+         }
+     }
+ 
++    // amq-keeper patch: the last event each listener was given, shared by the
++    // dispatcher thread and registerListener(). Upstream kept this history in
++    // the dispatcher only, so a listener registered while a CONNECTED event was
++    // being dispatched got onConnected() twice; ZooKeeperGroup's constructor
++    // then rebuilt its tree tracker with a null listener and the broker died
++    // at startup with an NPE in ZooKeeperTreeTracker.raiseEvents.
++    private final Map<Object, Boolean> _delivered = new IdentityHashMap<Object, Boolean>();
++
++    private boolean markDelivered(Object listener, Boolean event) {
++        synchronized (_delivered) {
++            Boolean previous = _delivered.put(listener, event);
++            return previous == null || !previous.equals(event);
++        }
++    }
++
+     protected Map<Object, Boolean> callListeners(Map<Object, Boolean> history, Boolean connectedEvent) {
+-        Map<Object, Boolean> newHistory = new IdentityHashMap<Object, Boolean>();
++        Map<Object, Boolean> newHistory = history;
+         for (LifecycleListener listener : _listeners) {
+-            Boolean previousEvent = history.get(listener);
+             // we propagate the event only if it was not already sent
+-            if (previousEvent == null || previousEvent != connectedEvent) {
++            if (markDelivered(listener, connectedEvent)) {
+                 try {
+                     if (connectedEvent) {
+                         listener.onConnected();
+@@ -390,7 +408,6 @@
+                     LOG.warn("Exception while executing listener (ignored)", e);
+                 }
+             }
+-            newHistory.put(listener, connectedEvent);
+         }
+         return newHistory;
+     }
+DIFF
+  (cd "$w/src/$(dirname "$cls")" && patch -s -p1 ZKClient.java < "$w/zkclient.diff") \
+    || die "the ZKClient patch does not apply to activemq-leveldb-store $srcver sources"
+  # compile-only: OSGi API (ZKClient declares its exceptions)
+  mvn_copy "$w/deps" org.osgi:osgi.core:6.0.0 && mvn_copy "$w/deps" org.osgi:osgi.cmpn:6.0.0 \
+    || die "org.osgi:osgi.core/osgi.cmpn:6.0.0 not served (needed to compile ZKClient)"
+  cp="$ldb"
+  for j in "$d"/lib/optional/org.linkedin.*.jar "$d"/lib/optional/zookeeper-3.*.jar "$d"/lib/slf4j-api-*.jar "$w"/deps/*.jar; do cp="$cp:$j"; done
+  javac -nowarn -encoding UTF-8 --release 8 -d "$w/classes" -cp "$cp" "$w/src/$cls.java" 2> "$w/javac.log" \
+    || { cat "$w/javac.log" >&2; die "javac failed on the patched ZKClient"; }
+  rm -f "$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar"
+  jar --create --file "$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar" -C "$w/classes" .
+  echo "lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar: $cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents); shadows the class in activemq-leveldb-store-$ver.jar" >> "$REPORT"
+}
+
+# add_guava_failureaccess <dist>: lib/optional ships guava 31 without its
+# com.google.guava:failureaccess dependency. The pure-Java LevelDB index uses
+# guava's cache when it reopens a store that has data, so without the jar a
+# broker with existing data (a slave promoted to master, any restart) fails
+# with NoClassDefFoundError: .../InternalFutureFailureAccess and never opens
+# its store (the cluster stays without a master).
+add_guava_failureaccess() {
+  local d="$1" g v
+  g="$(ls "$d"/lib/optional/guava-*.jar 2>/dev/null | head -n1 || true)"
+  [ -n "$g" ] || return 0
+  ls "$d"/lib/failureaccess-*.jar "$d"/lib/optional/failureaccess-*.jar >/dev/null 2>&1 && return 0
+  v="$(unzip -p "$g" 'META-INF/maven/com.google.guava/guava/pom.xml' | tr -d ' \n\r\t' \
+      | sed -n 's#.*<artifactId>failureaccess</artifactId><version>\([^<]*\)</version>.*#\1#p')"
+  [ -n "$v" ] || return 0   # this guava does not need it
+  mvn_copy "$d/lib/optional" "com.google.guava:failureaccess:$v" \
+    || die "com.google.guava:failureaccess:$v (needed by $(basename "$g")) is not served"
+  echo "lib/optional/failureaccess-$v.jar: com.google.guava:failureaccess:$v from Maven Central (dependency of $(basename "$g") missing from the distribution)" >> "$REPORT"
+}
+
 install_result() {
   rm -rf "$HOME_DIR"
   mv "$1" "$HOME_DIR"
@@ -105,6 +237,8 @@ if fetch_dist "$ACTIVEMQ_VERSION" "$TMP/dist"; then
   REPORT="$TMP/assembly.txt"
   echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" > "$REPORT"
   patch_zk_client "$TMP/dist"
+  patch_zkclient "$TMP/dist"
+  add_guava_failureaccess "$TMP/dist"
   cp "$REPORT" "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
   install_result "$TMP/dist"
   exit 0
@@ -211,5 +345,7 @@ for core in activemq-broker activemq-client activemq-kahadb-store activemq-sprin
 done
 [ -f "$LDB_NEW" ] || die "$LDB_NEW missing"
 patch_zk_client "$D"
+patch_zkclient "$D"
+add_guava_failureaccess "$D"
 cp "$REPORT" "$D/AMQ-KEEPER-ASSEMBLY.txt"
 install_result "$D"

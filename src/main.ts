@@ -33,6 +33,11 @@ async function run(opts: Options): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // kill -HUP: reconcile every cluster now, as the periodic resync would.
+  process.on('SIGHUP', () => {
+    log.info('resync requested');
+    controller.resyncAll();
+  });
 }
 
 function main(): void {

@@ -106,7 +106,7 @@ rm -rf "$CONF"
 mv "$CONF.new" "$CONF"
 mkdir -p "$TMPDIR_AMQ"
 
-# The JVM flags bin/activemq (5.16.x) passes on Java 9+.
+# The JVM flags bin/activemq (5.16.x) passes on Java 9+, plus two for LevelDB.
 JDK_FLAGS=(
   --add-reads=java.xml=java.logging
   --add-opens java.base/java.security=ALL-UNNAMED
@@ -122,6 +122,12 @@ JDK_FLAGS=(
   --add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED
   --add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED
   --add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED
+  # Not in bin/activemq, needed by LevelDB: 5.16.x ships leveldbjni without
+  # native libraries, so the store always runs the pure-Java iq80 LevelDB,
+  # whose ByteBufferSupport calls DirectByteBuffer.cleaner() reflectively and
+  # fails (ExceptionInInitializerError, store never opens) without these.
+  --add-opens java.base/java.nio=ALL-UNNAMED
+  --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
 )
 jver="$("$JAVA_CMD" -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[."].*/\1/p' | head -n1)"
 if [ -n "$jver" ] && [ "$jver" -le 8 ] 2>/dev/null; then JDK_FLAGS=(); fi

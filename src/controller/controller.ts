@@ -9,7 +9,7 @@ import { errorMessage } from '../kube/client';
 import { KubeEventRecorder, type EventRecorder } from '../kube/events';
 import { Informers } from '../kube/informers';
 import { StatusWriter } from '../kube/status-writer';
-import { metrics } from '../observability/metrics';
+import { metrics, setQueueDepthSource } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import { NO_ELECTION, type ElectionSource } from './election-source';
 import { clusterKeyOf, keyOf } from './keys';
@@ -41,7 +41,9 @@ export class Controller {
       async (key) => {
         const end = metrics.reconcileSeconds.startTimer();
         try {
+          o.log.debug('reconcile', { key });
           const out = await this.reconciler.reconcile(key);
+          o.log.debug('reconciled', { key, requeueAfterMs: out.requeueAfterMs });
           metrics.reconciles.inc({ result: 'ok' });
           return out;
         } catch (err) {
@@ -54,6 +56,8 @@ export class Controller {
       (key, err, retryIn) => o.log.warn('reconcile failed', { key, error: errorMessage(err), retryInMs: retryIn }),
       { concurrency: o.concurrency ?? 4 },
     );
+    setQueueDepthSource(() => this.queue.depth);
+
     this.election = o.election ? o.election((ns, name) => this.queue.add(keyOf(ns, name)), this.events) : NO_ELECTION;
     this.reconciler = new Reconciler({
       kube: o.kube,

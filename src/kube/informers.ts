@@ -1,11 +1,12 @@
 // Watches (list + watch, cached) of BrokerClusters and of every kind the
 // operator owns, in all namespaces or in the ones it was told to watch.
 // Reads in reconcile come from these caches, never from extra GETs.
-import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KIND, PLURAL } from '../api/group';
 import { MANAGED_SELECTOR } from '../metadata/labels';
 import type { KubeClients } from './client';
 import type { Logger } from '../observability/logger';
+import { Informer } from './informer';
 
 export interface WatchedKind {
   apiVersion: string;
@@ -29,14 +30,9 @@ export const OWNED_KINDS: WatchedKind[] = [
 
 export type ChangeHandler = (kind: string, obj: KubernetesObject, event: 'add' | 'update' | 'delete') => void;
 
-type CachedInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-
-const RESTART_DELAY_MS = 2000;
-
 /** namespaces: undefined for all namespaces. */
 export class Informers {
-  private readonly informers = new Map<string, CachedInformer[]>();
-  private stopped = false;
+  private readonly informers = new Map<string, Informer[]>();
 
   constructor(
     private readonly kube: KubeClients,
@@ -44,23 +40,18 @@ export class Informers {
     private readonly log: Logger,
   ) {}
 
-  private make(w: WatchedKind, namespace: string | undefined, onChange: ChangeHandler): CachedInformer {
+  private make(w: WatchedKind, namespace: string | undefined, onChange: ChangeHandler): Informer {
     const path = namespace ? `/${w.group}/namespaces/${namespace}/${w.plural}` : `/${w.group}/${w.plural}`;
     const list = () =>
       this.kube.objects.list<KubernetesObject>(w.apiVersion, w.kind, namespace, undefined, undefined, undefined, undefined, w.labelSelector);
-    const inf = makeInformer<KubernetesObject>(this.kube.config, path, list, w.labelSelector);
-    inf.on('add', (o) => onChange(w.kind, o, 'add'));
-    inf.on('update', (o) => onChange(w.kind, o, 'update'));
-    inf.on('delete', (o) => onChange(w.kind, o, 'delete'));
-    inf.on('error', (err) => {
-      if (this.stopped) return;
-      // The client does not restart a failed watch by itself.
-      this.log.warn('watch failed, restarting', { path, error: String(err) });
-      setTimeout(() => {
-        if (!this.stopped) inf.start().catch((e: unknown) => this.log.warn('watch restart failed', { path, error: String(e) }));
-      }, RESTART_DELAY_MS);
-    });
-    return inf;
+    return new Informer(
+      this.kube.config,
+      path,
+      list,
+      w.labelSelector,
+      (o, event) => onChange(w.kind, o, event),
+      (err) => this.log.warn('watch failed, resuming', { path, error: String(err) }),
+    );
   }
 
   /** Starts every watch and resolves once each has listed its objects. */
@@ -76,19 +67,18 @@ export class Informers {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all([...this.informers.values()].flat().map((i) => i.stop()));
+    for (const i of [...this.informers.values()].flat()) i.stop();
   }
 
   get<T extends KubernetesObject>(kind: string, namespace: string, name: string): T | undefined {
     for (const inf of this.informers.get(kind) ?? []) {
-      const o = inf.get(name, namespace);
+      const o = inf.get(namespace, name);
       if (o) return o as T;
     }
     return undefined;
   }
 
   list<T extends KubernetesObject>(kind: string, namespace?: string): T[] {
-    return (this.informers.get(kind) ?? []).flatMap((inf) => inf.list(namespace) as T[]);
+    return (this.informers.get(kind) ?? []).flatMap((inf) => inf.values(namespace) as T[]);
   }
 }

@@ -3,6 +3,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export const registry = new Registry();
 
+let queueDepthSource: () => number = () => 0;
+/** The controller tells the metric where its queue is. */
+export function setQueueDepthSource(f: () => number): void {
+  queueDepthSource = f;
+}
+
 export const metrics = {
   writes: new Counter({
     name: 'amqkeeper_kube_writes_total',
@@ -33,6 +39,14 @@ export const metrics = {
     help: 'Time from a ZooKeeper change to the master Service being updated.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
+  }),
+  queueDepth: new Gauge({
+    name: 'amqkeeper_queue_depth',
+    help: 'Clusters queued or being reconciled.',
+    registers: [registry],
+    collect() {
+      this.set(queueDepthSource());
+    },
   }),
   zkConnected: new Gauge({
     name: 'amqkeeper_zookeeper_connected',
