@@ -22,7 +22,9 @@
 #   JAVA_CMD              java binary (default: $JAVA_HOME/bin/java, else java)
 # The web console listens on 0.0.0.0:$AMQ_CONSOLE_PORT (-Djetty.host/-Djetty.port,
 # read by the WebConsolePort bean of conf/jetty.xml); it only starts when the
-# activemq.xml imports jetty.xml.
+# activemq.xml imports jetty.xml. ZooKeeper SASL is off on the client
+# (-Dzookeeper.sasl.client=false; replicated LevelDB only uses digest auth via
+# zkPassword), which silences the AuthFailed warning at every connect.
 set -euo pipefail
 
 fail() { echo "amq-keeper entrypoint: error: $*" >&2; exit 64; }
@@ -150,6 +152,7 @@ exec "$JAVA_CMD" "${HEAP[@]}" \
   -Dactivemq.base="$ACTIVEMQ_HOME" \
   -Dactivemq.conf="$CONF" \
   -Dactivemq.data="$AMQ_DATA_DIR" \
+  -Dzookeeper.sasl.client=false \
   -Djetty.host=0.0.0.0 \
   -Djetty.port="$AMQ_CONSOLE_PORT" \
   "${EXTRA[@]}" \

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds or fetches every real part the tests and the demo use, into
+# $CACHE_ROOT (default ~/.cache/amq-keeper), keyed by version. A warm cache
+# makes this a few seconds; the first run builds Kubernetes from the Go module
+# proxy and fetches ZooKeeper and ActiveMQ from Maven Central.
+source "$(dirname "$0")/lib.sh"
+t0=$SECONDS
+step() { log "setup: $1"; shift; "$@" >/dev/null; }
+step "kubernetes $K8S_VERSION + etcd $ETCD_VERSION" bash "$HACK_DIR/build-k8s.sh"
+step "kwok $KWOK_VERSION" bash "$HACK_DIR/build-kwok.sh"
+step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
+step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
+step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
+log "setup: done in $((SECONDS - t0))s"

@@ -1,0 +1,89 @@
+// The operator as a child process, as it runs for real: killed with SIGKILL,
+// restarted, read through its /metrics.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  port: number;
+  logFile: string;
+  metric(name: string): Promise<number>;
+  peakRssMb(): number;
+  /** SIGTERM and wait; kill('SIGKILL') for a crash. */
+  stop(): Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export interface OperatorProcessOptions {
+  /** Run dist/src/main.js (npm run build first) instead of the TypeScript sources. */
+  compiled?: boolean;
+  nodeFlags?: string[];
+  args?: string[];
+  logFile?: string;
+}
+
+/** Starts the operator and resolves once /readyz answers (its caches are synced). */
+export async function startOperatorProcess(kubeconfig: string, o: OperatorProcessOptions = {}): Promise<OperatorProcess> {
+  const port = await freePort();
+  const entry = o.compiled ? [join(ROOT, 'dist', 'src', 'main.js')] : ['--import', 'tsx', join(ROOT, 'src', 'main.ts')];
+  const logFile = o.logFile ?? join(ROOT, '.state', `operator-${port}.log`);
+  mkdirSync(join(logFile, '..'), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...(o.args ?? [])],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const metric = async (name: string): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((l) => (l.startsWith(name + '{') || l.startsWith(name + ' ')) && !l.startsWith('#'))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`operator did not become ready; log: ${logFile}\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    child,
+    port,
+    logFile,
+    metric,
+    peakRssMb: () => {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    stop: () => kill('SIGTERM'),
+    kill,
+  };
+}
