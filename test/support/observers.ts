@@ -16,6 +16,9 @@ export class ZkObserver {
   readonly history: Sample[] = [];
   private readonly client: Client;
   private stopped = false;
+  private generation = 0;
+  // One stable watcher: the client keeps a function once per path, however often it is set.
+  private readonly watch = (): void => this.read();
 
   constructor(connectString: string, private readonly path: string, private readonly brokerName: string) {
     this.client = createClient(connectString, { sessionTimeout: 10_000, spinDelay: 100 });
@@ -42,7 +45,9 @@ export class ZkObserver {
 
   private read(): void {
     if (this.stopped) return;
-    const watch = () => this.read();
+    const watch = this.watch;
+    // Reads overlap when watches fire quickly; only the latest may record.
+    const gen = ++this.generation;
     this.client.getChildren(this.path, watch, (err, children) => {
       if (err) {
         this.client.exists(this.path, watch, () => undefined);
@@ -50,11 +55,11 @@ export class ZkObserver {
       }
       let left = children.length;
       const raws: { node: string; data: Buffer | undefined }[] = [];
-      if (left === 0) this.record(undefined);
+      if (left === 0 && gen === this.generation) this.record(undefined);
       for (const node of children) {
         this.client.getData(`${this.path}/${node}`, watch, (e, data) => {
           if (!e) raws.push({ node, data });
-          if (--left === 0) this.record(decodeGroup(raws, this.brokerName).master?.container ?? undefined);
+          if (--left === 0 && gen === this.generation) this.record(decodeGroup(raws, this.brokerName).master?.container ?? undefined);
         });
       }
     });

@@ -1,0 +1,268 @@
+// Master tracking with the real parts: a real control plane, a real 3-node
+// ZooKeeper ensemble, three real ActiveMQ 5.16.8 brokers started from the
+// configuration the operator rendered, the operator as its own process, and a
+// real JMS client through the published failover URL.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { V1ConfigMap, V1Pod, V1Service } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { startEnsemble, type Ensemble } from './support/zookeeper';
+import { startBroker, type BrokerProcess } from './support/brokers';
+import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
+import { kubectlOk } from './support/kubectl';
+import { eventually } from './support/eventually';
+import { checkServiceFollowedZk, ServiceObserver, ZkObserver } from './support/observers';
+import { runClient } from './support/jms-client';
+import { loadKubeConfig } from '../src/kube/client';
+import type { BrokerCluster } from '../src/api/types';
+
+const ROOT = join(__dirname, '..');
+const NS = 'mq';
+const NAME = 'xl';
+const ZK_PATH = `/activemq/leveldb-stores/${NS}/${NAME}`;
+/** A switch must follow ZooKeeper within this (generous for a loaded 2-core machine). */
+const SWITCH_GRACE_MS = 3000;
+
+let cp: ControlPlane;
+let zk: Ensemble;
+let op: OperatorProcess | undefined;
+let configDir: string;
+let dataRoot: string;
+const brokers = new Map<number, BrokerProcess>();
+let zkObs: ZkObserver;
+let svcObs: ServiceObserver;
+/** Times the operator was down on purpose: the Service cannot follow then. */
+const operatorDown: [number, number][] = [];
+
+const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
+const indexOf = (pod: string) => Number(pod.slice(pod.lastIndexOf('-') + 1));
+
+async function startNode(i: number): Promise<void> {
+  brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(dataRoot, `node-${i}`), hostnameOverride: '127.0.0.1' }));
+}
+
+async function killNode(i: number): Promise<void> {
+  const b = brokers.get(i);
+  b?.kill('SIGKILL');
+  await b?.exited;
+  brokers.delete(i);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function events(reason: string): Promise<{ note?: string; type?: string }[]> {
+  const list = await getJson<{ items: { note?: string; type?: string; reason?: string }[] }>([
+    '-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${NAME},reason=${reason}`,
+  ]);
+  return list.items;
+}
+
+/** Waits until ZooKeeper, the status and the master Service agree on one serving master; returns its pod. */
+async function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> {
+  return eventually(
+    async () => {
+      const pod = zkObs.current;
+      assert.ok(pod, 'ZooKeeper reports a master');
+      assert.notEqual(pod, not, `still ${not}`);
+      assert.equal((await cluster()).status?.master, pod);
+      assert.equal(svcObs.current, String(indexOf(pod)), 'master Service selects the elected node');
+      return pod;
+    },
+    { timeoutMs, what: 'a settled master', intervalMs: 200 },
+  );
+}
+
+before(async () => {
+  cp = await startControlPlane();
+  zk = await startEnsemble();
+  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
+  await k(['wait', '--for=condition=Established', 'crd/brokerclusters.amqkeeper.io']);
+  await k(['create', 'namespace', NS]);
+  const bc = {
+    apiVersion: 'amqkeeper.io/v1alpha1',
+    kind: 'BrokerCluster',
+    metadata: { name: NAME, namespace: NS },
+    spec: {
+      brokerName: 'xlBroker',
+      replicas: 3,
+      ports: { openwire: 61616, console: 8161, replication: 63631 },
+      zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: '2s' },
+    },
+  };
+  await k(['apply', '-f', '-'], stringify(bc));
+  op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
+
+  // The brokers run exactly what the operator rendered for them.
+  const cm = await eventually(() => getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-broker-config`]), { what: 'rendered config' });
+  const work = mkdtempSync(join(tmpdir(), 'amq-keeper-failover-'));
+  configDir = join(work, 'config');
+  dataRoot = join(work, 'data');
+  mkdirSync(configDir, { recursive: true });
+  for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, file), content);
+
+  zkObs = new ZkObserver(zk.connectString, ZK_PATH, 'xlBroker');
+  await zkObs.start();
+  svcObs = new ServiceObserver(loadKubeConfig(cp.kubeconfig), NS, `${NAME}-master`);
+  await svcObs.start();
+  await Promise.all([0, 1, 2].map(startNode));
+});
+
+after(async () => {
+  zkObs?.stop();
+  svcObs?.stop();
+  await Promise.all([...brokers.keys()].map(killNode));
+  await op?.stop();
+  await zk?.stop();
+  await cp?.stop();
+});
+
+describe('master tracking against real brokers', () => {
+  test('the elected master shows within seconds: status, Service, pod roles, Event', async () => {
+    const master = await settledMaster();
+    await eventually(async () => assert.equal(await portOpen(61616 + indexOf(master)), true), { what: 'the elected broker serves OpenWire on its node port' });
+    for (const i of [0, 1, 2].filter((n) => n !== indexOf(master))) assert.equal(await portOpen(61616 + i), false, `slave ${i} opens no client port`);
+    const table = await k(['-n', NS, 'get', 'bc', NAME]);
+    assert.match(table, new RegExp(`${NAME}\\s+3\\s+\\S+\\s+${master}\\s+`));
+    const svc = await getJson<V1Service>(['-n', NS, 'get', 'svc', `${NAME}-master`]);
+    assert.deepEqual(svc.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61616 + indexOf(master)], [8161, 8161 + indexOf(master)]]);
+    await eventually(async () => {
+      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
+      const roles = Object.fromEntries(pods.items.map((p) => [p.metadata?.name, p.metadata?.labels?.['amqkeeper.io/role']]));
+      for (const pod of ['xl-broker-0', 'xl-broker-1', 'xl-broker-2']) assert.equal(roles[pod], pod === master ? 'master' : 'slave', pod);
+    });
+    const elected = await events('MasterElected');
+    assert.ok(elected.some((e) => e.note?.startsWith(`${master} elected master`)), JSON.stringify(elected));
+    const bc = await cluster();
+    assert.equal(bc.status?.members?.length, 3);
+    assert.equal(bc.status?.conditions?.find((c) => c.type === 'MasterElected')?.status, 'True');
+  });
+
+  test('kill -9 of the master: a slave takes over, the Service follows, Events and failovers record it', async () => {
+    const old = await settledMaster();
+    const before = (await cluster()).status?.failovers ?? 0;
+    const t0 = Date.now();
+    await killNode(indexOf(old));
+    const next = await settledMaster(old);
+    const switchMs = Date.now() - t0;
+    assert.ok(switchMs < 30_000, `switched in ${switchMs} ms`);
+    const bc = await cluster();
+    assert.equal(bc.status?.failovers, before + 1);
+    assert.equal(bc.status?.lastFailover?.from, old);
+    assert.equal(bc.status?.lastFailover?.to, next);
+    await eventually(async () => {
+      assert.ok((await events('MasterLost')).some((e) => e.type === 'Warning' && e.note?.includes(old)));
+      assert.ok((await events('MasterElected')).some((e) => e.note?.includes(`previous master ${old}`)));
+    });
+    // The killed broker, restarted, rejoins as a slave.
+    await startNode(indexOf(old));
+    await eventually(
+      async () => {
+        const members = (await cluster()).status?.members ?? [];
+        assert.equal(members.length, 3);
+        assert.equal(members.find((m) => m.pod === old)?.role, 'slave');
+      },
+      { timeoutMs: 60_000, what: `${old} back as a slave` },
+    );
+    assert.equal(await settledMaster(), next, 'the new master stays master');
+  });
+
+  test('no persistent message is lost while the master is killed twice', async () => {
+    const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]);
+    // The published URL names the node Services; locally every node is on 127.0.0.1.
+    const url = (cm.data?.failoverUrl ?? '').replace(/xl-broker-\d\.mq\.svc/g, '127.0.0.1');
+    assert.match(url, /^failover:\(tcp:\/\/127\.0\.0\.1:61616,tcp:\/\/127\.0\.0\.1:61617,tcp:\/\/127\.0\.0\.1:61618\)\?randomize=false/);
+    const COUNT = 1500;
+    const producer = runClient(['produce', '--url', url, '--queue', 'failover.test', '--count', String(COUNT), '--persistent', '--progress-every', '100', '--timeout-ms', '240000']);
+    for (const at of [300, 900]) {
+      await producer.when((e) => e.event === 'progress' && Number(e.sent) >= at);
+      const master = await settledMaster();
+      await killNode(indexOf(master));
+      await settledMaster(master);
+      await startNode(indexOf(master));
+    }
+    const sent = await producer.done;
+    assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
+    assert.equal(sent.acked, COUNT);
+    const consumer = runClient(['consume', '--url', url, '--queue', 'failover.test', '--expect', String(COUNT), '--idle-timeout-ms', '20000', '--drain-ms', '2000', '--timeout-ms', '240000']);
+    const got = await consumer.done;
+    console.log(`# failover client: sent ${COUNT}, received ${String(got.received)}, duplicates ${String(got.duplicates)}, missing ${String(got.missingCount)}`);
+    assert.equal(got.missingCount, 0, `lost: ${JSON.stringify(got.missing)}`);
+    assert.equal(got.distinct, COUNT);
+  });
+
+  test('ZooKeeper leader loss, an operator restart mid-failover, and quorum loss', async () => {
+    let master = await settledMaster();
+    // The ZooKeeper leader dies: the ensemble elects another and the sessions move over.
+    const leader = await zk.leader();
+    await zk.stopNode(leader, 'KILL');
+    await zk.startNode(leader);
+    master = await settledMaster();
+
+    // The operator dies just as the master does; restarted, it finds the new master.
+    const failoversBefore = (await cluster()).status?.failovers ?? 0;
+    const down: [number, number] = [Date.now(), 0];
+    operatorDown.push(down);
+    await op?.kill('SIGKILL');
+    await killNode(indexOf(master));
+    await eventually(() => assert.ok(zkObs.current && zkObs.current !== master), { timeoutMs: 60_000, what: 'ZooKeeper elects another master' });
+    op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
+    const next = await settledMaster(master);
+    down[1] = Date.now();
+    const bc = await cluster();
+    assert.equal(bc.status?.failovers, failoversBefore + 1, 'counted once, from the persisted status');
+    assert.equal(bc.status?.lastFailover?.to, next);
+    await startNode(indexOf(master));
+    await eventually(async () => assert.equal((await cluster()).status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
+
+    // Quorum lost: the operator says so and changes nothing until it is back.
+    const svcChangesBefore = svcObs.history.length;
+    const followers = ([1, 2, 3] as const).filter((n) => n !== leader).slice(0, 2);
+    await zk.stopNode(followers[0]!, 'KILL');
+    await zk.stopNode(followers[1]!, 'KILL');
+    await eventually(
+      async () => {
+        const c = (await cluster()).status?.conditions?.find((x) => x.type === 'ZooKeeperReady');
+        assert.equal(c?.status, 'False');
+        assert.equal(c?.reason, 'Unreachable');
+      },
+      { timeoutMs: 60_000, what: 'ZooKeeperReady=False' },
+    );
+    assert.equal(svcObs.history.length, svcChangesBefore, 'the Service was not touched while ZooKeeper was unreachable');
+    assert.equal((await cluster()).status?.master, next, 'the last known master stands');
+    await zk.startNode(followers[0]!);
+    await zk.startNode(followers[1]!);
+    // Whatever the brokers make of the outage, the Service ends where ZooKeeper says.
+    await eventually(
+      async () => {
+        const c = (await cluster()).status?.conditions?.find((x) => x.type === 'ZooKeeperReady');
+        assert.notEqual(c?.reason, 'Unreachable');
+        const pod = zkObs.current;
+        assert.equal(svcObs.current, pod === undefined ? undefined : String(indexOf(pod)));
+        assert.equal((await cluster()).status?.master, pod);
+      },
+      { timeoutMs: 120_000, what: 'Service and status agree with ZooKeeper after the outage' },
+    );
+
+    const inWindow = (t: number) => operatorDown.some(([a, b]) => t >= a && t <= b);
+    const zkSamples = zkObs.history.filter((s) => !inWindow(s.at));
+    const svcSamples = svcObs.history.filter((s) => !inWindow(s.at));
+    const problems = checkServiceFollowedZk(zkSamples, svcSamples, (n) => `xl-broker-${n}`, SWITCH_GRACE_MS);
+    assert.deepEqual(problems, [], `ZooKeeper: ${JSON.stringify(zkObs.history)}\nService: ${JSON.stringify(svcObs.history)}`);
+    assert.ok(svcObs.history.length >= 4, 'the Service followed several failovers');
+  });
+});

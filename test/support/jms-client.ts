@@ -1,0 +1,57 @@
+// Runs the JMS test client (test/client, ActiveMQ's own client library) and
+// streams its JSON lines, so a test can act while messages are in flight.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const RUN = join(__dirname, '..', 'client', 'run.sh');
+
+export type ClientEvent = Record<string, unknown> & { event: string };
+
+export interface ClientRun {
+  /** Every line so far. */
+  events: ClientEvent[];
+  /** Resolves with the summary line (or rejects with the fatal one). */
+  done: Promise<ClientEvent>;
+  /** Resolves when a line matching the predicate arrives. */
+  when(pred: (e: ClientEvent) => boolean): Promise<ClientEvent>;
+}
+
+export function runClient(args: string[]): ClientRun {
+  const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events: ClientEvent[] = [];
+  const waiters: { pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }[] = [];
+  let buf = '';
+  let stderr = '';
+  p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+  p.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      const e = JSON.parse(line) as ClientEvent;
+      events.push(e);
+      for (const w of waiters.splice(0)) {
+        if (w.pred(e)) w.resolve(e);
+        else waiters.push(w);
+      }
+    }
+  });
+  const done = new Promise<ClientEvent>((resolve, reject) => {
+    p.on('close', (code) => {
+      const last = events[events.length - 1];
+      if (last?.event === 'summary') resolve(last);
+      else reject(new Error(`client ${args[0]} ended (${code}) without a summary: ${JSON.stringify(last)}\n${stderr}`));
+    });
+  });
+  return {
+    events,
+    done,
+    when: (pred) => {
+      const seen = events.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ pred, resolve }));
+    },
+  };
+}
