@@ -66,3 +66,10 @@ export function quorum(replicas: number): number {
 export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+/** Milliseconds of a schema duration ("2s", "1500ms"). */
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(d);
+  if (!m) throw new Error(`not a duration: ${d}`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}

@@ -17,6 +17,7 @@ import type { Informers } from '../kube/informers';
 import type { StatusWriter } from '../kube/status-writer';
 import type { Logger } from '../observability/logger';
 import { computeStatus } from '../status/compute-status';
+import { metrics } from '../observability/metrics';
 import { ChildReconciler } from './reconcile-children';
 import type { ElectionSnapshot, ElectionSource } from './election-source';
 import { splitKey } from './keys';
@@ -90,9 +91,14 @@ export class Reconciler {
     } else {
       const masterIndex = snapshot?.known && snapshot.master ? podIndex(snapshot.master) : undefined;
       const desired = desiredState(c, { masterIndex, roles: rolesOf(snapshot) });
-      // While ZooKeeper cannot be read, the master Service keeps what it has.
-      const applied = snapshot && !snapshot.connected ? desired.applied.slice(1) : desired.applied;
-      const result = await this.d.children.reconcile({ ...desired, applied }, snapshot?.master);
+      const [masterService, ...rest] = desired.applied;
+      // The switch goes first, on its own; while ZooKeeper cannot be read the
+      // master Service keeps what it has.
+      if (masterService && (!snapshot || snapshot.connected)) {
+        const switched = await this.d.children.applyOne(masterService);
+        if (switched && snapshot?.at) metrics.masterSwitchSeconds.observe((Date.now() - snapshot.at.getTime()) / 1000);
+      }
+      const result = await this.d.children.reconcile({ ...desired, applied: rest }, snapshot?.master);
       if (result.roll.action === 'restart') {
         log.info('restarting pod', { pod: result.roll.pod, reason: result.roll.reason });
         await this.d.events.record(c, 'Normal', Reason.PodRestarted, 'Restart', `restarted ${result.roll.pod} to apply a new revision (${result.roll.reason})`);

@@ -35,7 +35,7 @@ test('node i gets the seed layout: same brokerName, replication on base+i, openw
     bind: 'tcp://0.0.0.0:63632',
     zkAddress: 'zk1:2181,zk2:2181,zk3:2181',
     zkPath: '/activemq/leveldb-stores/mq/xl',
-    zkSessionTimeout: '2s',
+    zkSessionTimeout: '2000',
     hostname: 'xl-broker-1.xl-broker-hs.mq.svc',
     sync: 'quorum_mem',
     container: 'xl-broker-1',
@@ -43,6 +43,11 @@ test('node i gets the seed layout: same brokerName, replication on base+i, openw
   const connectors = find(doc, 'transportConnector');
   assert.equal(connectors.length, 1);
   assert.match(connectors[0]?.uri ?? '', /^tcp:\/\/0\.0\.0\.0:61617\?/);
+});
+
+test('the session timeout is written in milliseconds, the one unit the broker parses unambiguously', () => {
+  const c = cluster({ zookeeper: { replicas: 3, sessionTimeout: '1500ms' } });
+  assert.equal(find(create(renderActiveMqXml(c, 0)), 'replicatedLevelDB')[0]?.zkSessionTimeout, '1500');
 });
 
 test('every value is escaped', () => {

@@ -3,7 +3,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
-import { clusterName, nodePodHost, nodePorts, zkConnectString, zkPath } from '../api/cluster';
+import { clusterName, durationMs, nodePodHost, nodePorts, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
 
 const BEANS_NS = 'http://www.springframework.org/schema/beans';
@@ -160,7 +160,9 @@ function render(c: BrokerCluster, i: number): string {
       bind: `tcp://0.0.0.0:${ports.replication}`,
       zkAddress: zkConnectString(c),
       zkPath: zkPath(c),
-      zkSessionTimeout: c.spec.zookeeper.sessionTimeout,
+      // The broker's duration parser reads "2000ms" as 2000 minutes and fails on the "s";
+      // a bare number is milliseconds.
+      zkSessionTimeout: durationMs(c.spec.zookeeper.sessionTimeout),
       hostname: nodePodHost(c, i),
       sync: c.spec.persistence.sync,
       // The pod name, so the operator maps a ZooKeeper member to its pod without DNS.

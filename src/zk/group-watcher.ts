@@ -40,11 +40,16 @@ function exists(client: Client, path: string, watch: () => void): Promise<boolea
 export class GroupWatcher {
   private reading = false;
   private again = false;
+  /** When the first notification of the pending change arrived: what a switch is measured from. */
+  private triggeredAt: Date | undefined;
   private stopped = false;
   // One stable function: the client keeps a watcher once per path, however often it is set.
   private readonly watch = (): void => this.refresh();
   private readonly onConnected = (): void => this.refresh();
-  private readonly onDisconnected = (): void => this.listener('disconnected', new Date());
+  private readonly onDisconnected = (): void => {
+    this.triggeredAt = undefined;
+    this.listener('disconnected', new Date());
+  };
 
   constructor(
     private readonly session: ZkSession,
@@ -67,6 +72,7 @@ export class GroupWatcher {
   /** Reads the whole group again (coalesced with a read in flight). */
   refresh(): void {
     if (this.stopped) return;
+    this.triggeredAt ??= new Date();
     if (this.reading) {
       this.again = true;
       return;
@@ -92,7 +98,7 @@ export class GroupWatcher {
     if (children === undefined) {
       // The path appears when the first broker starts; wait for it.
       if (await exists(client, this.path, this.watch)) return this.read();
-      if (!this.stopped && !this.again) this.listener([], new Date());
+      if (!this.stopped && !this.again) this.emit([]);
       return;
     }
     const members = await Promise.all(
@@ -100,6 +106,12 @@ export class GroupWatcher {
     );
     // A child that vanished between the two reads is simply not a member any more.
     const present = members.filter((m) => m.data !== undefined) as RawMember[];
-    if (!this.stopped && !this.again) this.listener(present, new Date());
+    if (!this.stopped && !this.again) this.emit(present);
+  }
+
+  private emit(members: RawMember[]): void {
+    const at = this.triggeredAt ?? new Date();
+    this.triggeredAt = undefined;
+    this.listener(members, at);
   }
 }
