@@ -8,6 +8,7 @@ import { withDefaults } from '../api/defaults';
 import { checkSpec, type SpecFacts } from '../api/spec-checks';
 import { names, podIndex } from '../metadata/names';
 import { desiredState } from '../resources/desired-state';
+import { buildMasterService } from '../resources/master-service';
 import type { Role } from '../metadata/labels';
 import type { KubeClients } from '../kube/client';
 import { statusCode } from '../kube/client';
@@ -81,6 +82,14 @@ export class Reconciler {
     const c: BrokerCluster = { ...cached, spec: withDefaults(cached.spec) };
     const log = this.d.log.child({ namespace, cluster: name });
     const snapshot = this.d.election.observe(c);
+    const masterIndex = snapshot?.known && snapshot.master ? podIndex(snapshot.master) : undefined;
+    // The switch goes first, on its own, before anything is checked or
+    // rendered, and even while a spec change is refused: clients follow it.
+    // While ZooKeeper cannot be read the master Service keeps what it has.
+    if (!snapshot || snapshot.connected) {
+      const switched = await this.d.children.applyOne(buildMasterService(c, masterIndex));
+      if (switched && snapshot?.at) metrics.masterSwitchSeconds.observe((Date.now() - snapshot.at.getTime()) / 1000);
+    }
     const check = checkSpec(c, await this.specFacts(c));
     const oldWarning = c.status?.conditions?.find((x) => x.type === 'Warning');
 
@@ -89,15 +98,8 @@ export class Reconciler {
       // What already runs is left alone until the spec can run.
       requeueAfterMs = BLOCKED_MS;
     } else {
-      const masterIndex = snapshot?.known && snapshot.master ? podIndex(snapshot.master) : undefined;
       const desired = desiredState(c, { masterIndex, roles: rolesOf(snapshot) });
-      const [masterService, ...rest] = desired.applied;
-      // The switch goes first, on its own; while ZooKeeper cannot be read the
-      // master Service keeps what it has.
-      if (masterService && (!snapshot || snapshot.connected)) {
-        const switched = await this.d.children.applyOne(masterService);
-        if (switched && snapshot?.at) metrics.masterSwitchSeconds.observe((Date.now() - snapshot.at.getTime()) / 1000);
-      }
+      const rest = desired.applied.filter((o) => !(o.kind === 'Service' && o.metadata?.name === names.masterService(name)));
       const result = await this.d.children.reconcile({ ...desired, applied: rest }, snapshot?.master);
       if (result.roll.action === 'restart') {
         log.info('restarting pod', { pod: result.roll.pod, reason: result.roll.reason });

@@ -1,0 +1,165 @@
+// The local end-to-end journey (README command one): a real control plane,
+// a real ZooKeeper ensemble, three real ActiveMQ 5.16.8 brokers started from
+// the configuration the operator rendered, the operator, a real JMS client,
+// a failover, and the proof that no message was lost.
+//
+//   npx tsx hack/demo.ts [--keep]
+//
+// --keep leaves everything running and prints how to point kubectl at it.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { kubectlPath, startControlPlane, type ControlPlane } from '../test/support/control-plane';
+import { startEnsemble, type Ensemble } from '../test/support/zookeeper';
+import { startBroker, type BrokerProcess } from '../test/support/brokers';
+import { startOperatorProcess, type OperatorProcess } from '../test/support/operator-process';
+import { kubectlOk } from '../test/support/kubectl';
+import { runClient } from '../test/support/jms-client';
+import type { BrokerCluster } from '../src/api/types';
+
+const ROOT = join(__dirname, '..');
+const NS = 'demo';
+const KEEP = process.argv.includes('--keep');
+const t0 = Date.now();
+let stepNo = 0;
+
+function say(text: string): void {
+  process.stdout.write(text + '\n');
+}
+
+/** Runs one step, printing its number, name and time; a failure names the step and where to look. */
+async function step<T>(name: string, logHint: string, f: () => Promise<T>): Promise<T> {
+  stepNo++;
+  const start = Date.now();
+  process.stdout.write(`[${((start - t0) / 1000).toFixed(1).padStart(6)}s] ${String(stepNo).padStart(2)}. ${name} ... `);
+  try {
+    const v = await f();
+    say(`ok (${((Date.now() - start) / 1000).toFixed(1)}s)`);
+    return v;
+  } catch (err) {
+    say('FAILED');
+    say(`\nstep ${stepNo} "${name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+    say(`logs: ${logHint}`);
+    throw err;
+  }
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  let cp: ControlPlane | undefined;
+  let zk: Ensemble | undefined;
+  let op: OperatorProcess | undefined;
+  const brokers = new Map<number, BrokerProcess>();
+  const work = mkdtempSync(join(tmpdir(), 'amq-keeper-demo-'));
+  let ok = false;
+  try {
+    cp = await step('start the control plane (etcd, kube-apiserver, controller-manager, scheduler)', 'the state dir printed by hack/control-plane.sh', () =>
+      startControlPlane(),
+    );
+    const kc = cp.kubeconfig;
+    const k = (args: string[], input?: string) => kubectlOk(kc, args, input);
+    zk = await step('start a 3-node ZooKeeper ensemble on 127.0.0.1:2181-2183', `${work} (zookeeper state dir in /tmp/amq-keeper-zk-*)`, () =>
+      startEnsemble(),
+    );
+    const connectString = zk.connectString;
+    await step('install the BrokerCluster CRD', 'kubectl output above', async () => {
+      await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
+      await k(['wait', '--for=condition=Established', 'crd/brokerclusters.amqkeeper.io']);
+      await k(['create', 'namespace', NS]);
+    });
+    op = await step('run the operator (out of cluster, against the control plane)', join(ROOT, '.state', 'operator-*.log'), () =>
+      startOperatorProcess(kc, { args: ['--log-format', 'text'], logFile: join(work, 'operator.log') }),
+    );
+    const seed = parse(readFileSync(join(ROOT, 'deploy', 'examples', 'brokercluster.yaml'), 'utf8')) as BrokerCluster;
+    // Locally the brokers run as processes, so the cluster uses the local ensemble.
+    seed.spec.zookeeper = { external: { connectString }, sessionTimeout: '2s' } as BrokerCluster['spec']['zookeeper'];
+    seed.metadata.namespace = NS;
+    await step('kubectl apply the seed example (xlBroker, 3 nodes, ports 61616-61618) with zookeeper.external', 'kubectl output above', () =>
+      k(['apply', '-f', '-'], stringify(seed)),
+    );
+    const configDir = join(work, 'config');
+    await step('start three ActiveMQ 5.16.8 brokers from the activemq.xml the operator rendered', join(work, 'data', 'node-*', 'broker.log'), async () => {
+      const cm = await waitFor('xl-broker-config', 30_000, async () => JSON.parse(await k(['-n', NS, 'get', 'cm', 'xl-broker-config', '-o', 'json'])) as V1ConfigMap);
+      mkdirSync(configDir, { recursive: true });
+      for (const [f, c] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, f), c);
+      for (const i of [0, 1, 2]) {
+        brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1' }));
+      }
+    });
+    const master = await step('wait until ZooKeeper elects a master and the operator points xl-master at it', op.logFile, () =>
+      waitFor('an elected master', 120_000, async () => {
+        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
+        return bc.status?.master;
+      }),
+    );
+    say('\n$ kubectl get brokerclusters');
+    say(await k(['-n', NS, 'get', 'brokerclusters']));
+    say('$ kubectl get pods -L amqkeeper.io/role');
+    say(await k(['-n', NS, 'get', 'pods', '-L', 'amqkeeper.io/role']));
+    say('$ kubectl get svc xl-master -o wide');
+    say(await k(['-n', NS, 'get', 'svc', 'xl-master', '-o', 'wide']));
+
+    const cm = JSON.parse(await k(['-n', NS, 'get', 'cm', 'xl-connection', '-o', 'json'])) as V1ConfigMap;
+    const published = cm.data?.failoverUrl ?? '';
+    const url = published.replace(/xl-broker-\d\.demo\.svc/g, '127.0.0.1');
+    say(`published failoverUrl: ${published}`);
+    say(`used locally:          ${url}\n`);
+    const COUNT = 1000;
+    const producer = runClient(['produce', '--url', url, '--queue', 'demo.orders', '--count', String(COUNT), '--persistent', '--progress-every', '100', '--timeout-ms', '240000']);
+    await step(`send persistent messages through the failover URL (JMS client); kill -9 the master ${master} mid-stream`, `${work}/data/node-*/broker.log`, async () => {
+      await producer.when((e) => e.event === 'progress' && Number(e.sent) >= 300);
+      const i = Number(master.slice(-1));
+      brokers.get(i)?.kill('SIGKILL');
+      await brokers.get(i)?.exited;
+      brokers.delete(i);
+    });
+    const next = await step('wait for a slave to take over and xl-master to follow', op.logFile, () =>
+      waitFor('a new master', 60_000, async () => {
+        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
+        return bc.status?.master && bc.status.master !== master ? bc.status.master : undefined;
+      }),
+    );
+    const sent = await step('finish sending', 'the client output', () => producer.done);
+    say(`\nsent ${String(sent.acked)}/${COUNT} acknowledged, ${String(sent.errors)} errors`);
+    say('\n$ kubectl get brokerclusters');
+    say(await k(['-n', NS, 'get', 'brokerclusters']));
+    say('$ kubectl get events --field-selector regarding.name=xl (failover Events)');
+    say(await k(['-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.name=xl', '--sort-by=.metadata.creationTimestamp', '-o', 'custom-columns=TYPE:.type,REASON:.reason,NOTE:.note']));
+    const got = await step(`consume everything from the new master ${next}`, 'the client output', () =>
+      runClient(['consume', '--url', url, '--queue', 'demo.orders', '--expect', String(COUNT), '--idle-timeout-ms', '20000', '--drain-ms', '1000', '--timeout-ms', '240000']).done,
+    );
+    say(`\nreceived ${String(got.distinct)} distinct of ${COUNT}: ${String(got.missingCount)} lost, ${String(got.duplicates)} duplicates`);
+    if (Number(got.missingCount) !== 0) throw new Error(`${String(got.missingCount)} messages lost`);
+    ok = true;
+    say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, no message lost.`);
+    if (KEEP) {
+      say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc\nOperator log: ${op.logFile}\nStop everything with Ctrl-C.`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } finally {
+    for (const b of brokers.values()) b.kill('SIGKILL');
+    await op?.stop();
+    await zk?.stop();
+    await cp?.stop();
+    if (!ok) process.exitCode = 1;
+  }
+}
+
+main().catch(() => {
+  process.exitCode = 1;
+});
