@@ -55,3 +55,37 @@ export function runClient(args: string[]): ClientRun {
     },
   };
 }
+
+export interface ConsumeAllResult {
+  count: number;
+  /** Distinct messages received in the end. */
+  distinct: number;
+  duplicates: number;
+  /** Acknowledged messages never received, even after a restart of the master. */
+  lost: number[];
+  /** Messages that only came after the master was restarted (held back by the broker). */
+  heldBack: number[];
+}
+
+/**
+ * Consumes seq 0..count-1. ActiveMQ 5.16 can hold back a message that the
+ * failover client re-sent while the new master took over: it stays in the
+ * store, unseen by consumers, until that broker restarts. If anything is
+ * missing, recover() restarts the master and the rest is consumed again, so
+ * that "held back" and "lost" are told apart and both reported.
+ */
+export async function consumeAll(url: string, queue: string, count: number, recover: () => Promise<void>): Promise<ConsumeAllResult> {
+  const args = (idle: number) => ['consume', '--url', url, '--queue', queue, '--expect', String(count), '--idle-timeout-ms', String(idle), '--drain-ms', '1000', '--timeout-ms', '240000'];
+  const first = await runClient(args(15_000)).done;
+  const missing1 = (first.missing as number[] | undefined) ?? [];
+  const result: ConsumeAllResult = { count, distinct: Number(first.distinct), duplicates: Number(first.duplicates), lost: [], heldBack: [] };
+  if (missing1.length === 0) return result;
+  await recover();
+  const second = await runClient(args(10_000)).done;
+  const missing2 = new Set((second.missing as number[] | undefined) ?? []);
+  result.lost = missing1.filter((s) => missing2.has(s));
+  result.heldBack = missing1.filter((s) => !missing2.has(s));
+  result.distinct += result.heldBack.length;
+  result.duplicates += Number(second.duplicates);
+  return result;
+}
