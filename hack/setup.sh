@@ -8,6 +8,7 @@ t0=$SECONDS
 step() { log "setup: $1"; shift; "$@" >/dev/null; }
 step "kubernetes $K8S_VERSION + etcd $ETCD_VERSION" bash "$HACK_DIR/build-k8s.sh"
 step "kwok $KWOK_VERSION" bash "$HACK_DIR/build-kwok.sh"
+step "helm $HELM_VERSION" bash "$HACK_DIR/build-helm.sh"
 step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
 step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
 step "jms test client" bash "$REPO_DIR/test/client/run.sh" build

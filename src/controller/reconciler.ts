@@ -3,7 +3,7 @@
 // status if it changed, and say when to look again. It never sleeps.
 import type { V1Pod } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
-import type { BrokerCluster } from '../api/types';
+import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
 import { withDefaults } from '../api/defaults';
 import { checkSpec, type SpecFacts } from '../api/spec-checks';
 import { names, podIndex } from '../metadata/names';
@@ -53,6 +53,10 @@ export class Reconciler {
   private readonly now: () => Date;
   /** Last Warning recorded per cluster uid: the cache may not show our own status write yet. */
   private readonly warned = new Map<string, string>();
+  /** Last change of master recorded per cluster uid, for the same reason. */
+  private readonly transitions = new Map<string, string>();
+  /** The status last written per uid and the resourceVersion it was computed from. */
+  private readonly written = new Map<string, { basedOn: string | undefined; status: BrokerClusterStatus }>();
 
   constructor(private readonly d: ReconcilerDeps) {
     this.now = d.now ?? (() => new Date());
@@ -76,10 +80,18 @@ export class Reconciler {
     if (!cached || cached.metadata.deletionTimestamp) {
       // Owned objects go with it through garbage collection; claims stay unless deleteClaim.
       this.d.election.forget(namespace, name);
-      if (cached?.metadata.uid) this.warned.delete(cached.metadata.uid);
+      if (cached?.metadata.uid) {
+        this.warned.delete(cached.metadata.uid);
+        this.transitions.delete(cached.metadata.uid);
+        this.written.delete(cached.metadata.uid);
+      }
       return {};
     }
     const c: BrokerCluster = { ...cached, spec: withDefaults(cached.spec) };
+    // Until the watch brings our own status write back, the cache holds the
+    // status before it; decisions (failovers, Events) build on what we wrote.
+    const mine = this.written.get(cached.metadata.uid ?? key);
+    if (mine && mine.basedOn === cached.metadata.resourceVersion) c.status = mine.status;
     const log = this.d.log.child({ namespace, cluster: name });
     const snapshot = this.d.election.observe(c);
     const masterIndex = snapshot?.known && snapshot.master ? podIndex(snapshot.master) : undefined;
@@ -129,8 +141,12 @@ export class Reconciler {
     if (newWarning?.status === 'True') this.warned.set(uid, newWarning.message ?? '');
     else this.warned.delete(uid);
     if (status.phase !== 'Running' && requeueAfterMs === RESYNC_MS) requeueAfterMs = PROGRESS_MS * 6;
-    await this.d.status.write(c, status);
-    for (const e of events) await this.d.events.record(c, e.type, e.reason, 'Failover', e.note);
+    if (await this.d.status.write(c, status)) this.written.set(uid, { basedOn: cached.metadata.resourceVersion, status });
+    const transition = events.map((e) => `${e.reason}:${e.note}`).join('|');
+    if (events.length > 0 && this.transitions.get(uid) !== transition) {
+      this.transitions.set(uid, transition);
+      for (const e of events) await this.d.events.record(c, e.type, e.reason, 'Failover', e.note);
+    }
     return { requeueAfterMs };
   }
 }

@@ -17,6 +17,8 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): Pro
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // kubectl may exit before reading stdin (EPIPE); its exit code tells what happened.
+    p.stdin.on('error', () => undefined);
     p.stdin.end(input ?? '');
   });
 }

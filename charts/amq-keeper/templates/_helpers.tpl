@@ -1,0 +1,118 @@
+{{/* Name of the chart, or nameOverride. */}}
+{{- define "amq-keeper.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name of the release's objects: fullnameOverride, else <release>-<name>,
+or just <release> when it already contains the name.
+*/}}
+{{- define "amq-keeper.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "amq-keeper.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels of every object of the chart. */}}
+{{- define "amq-keeper.labels" -}}
+helm.sh/chart: {{ include "amq-keeper.chart" . }}
+{{ include "amq-keeper.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: amq-keeper
+{{- end }}
+
+{{/* Labels that select the operator pod; never change them in an upgrade. */}}
+{{- define "amq-keeper.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "amq-keeper.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "amq-keeper.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "amq-keeper.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "amq-keeper.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+Watched namespaces, comma-joined and validated: distinct namespace names.
+Empty: all. A list, or a comma-separated string (--set watchNamespaces=a\,b).
+*/}}
+{{- define "amq-keeper.watchNamespaces" -}}
+{{- $ns := .Values.watchNamespaces | default list }}
+{{- if kindIs "string" $ns }}
+{{- $ns = splitList "," $ns | compact }}
+{{- end }}
+{{- if not (kindIs "slice" $ns) }}
+{{- fail "watchNamespaces must be a list of namespace names, e.g. [team-a, team-b]" }}
+{{- end }}
+{{- $names := list }}
+{{- range $ns }}
+{{- $n := toString . | trim }}
+{{- if $n }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $n) }}
+{{- fail (printf "watchNamespaces: %q is not a namespace name" $n) }}
+{{- end }}
+{{- $names = append $names $n }}
+{{- end }}
+{{- end }}
+{{- if ne (len $names) (len (uniq $names)) }}
+{{- fail "watchNamespaces lists a namespace twice" }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}
+
+{{/*
+What the operator does in each namespace it manages, read from src/:
+- brokerclusters: list+watch (informer cache), get; status: merge PATCH;
+  finalizers: update, because owned objects carry ownerReferences with
+  blockOwnerDeletion (needed where OwnerReferencesPermissionEnforcement is on).
+- owned kinds: list+watch (label-selected caches), create+patch (server-side
+  apply creates and updates; merge patches for pod labels and claim owners),
+  get for people and tools that act as the operator; delete only for pods
+  (the rolling restart). Claims, Services, ConfigMaps and PDBs are removed by
+  garbage collection through their ownerReferences, never by the operator.
+- events.k8s.io events: create (Normal/Warning Events about a BrokerCluster).
+No leases: there is no leader election (one replica).
+*/}}
+{{- define "amq-keeper.namespacedRules" -}}
+- apiGroups: ["amqkeeper.io"]
+  resources: ["brokerclusters"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["amqkeeper.io"]
+  resources: ["brokerclusters/status"]
+  verbs: ["patch"]
+- apiGroups: ["amqkeeper.io"]
+  resources: ["brokerclusters/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["services", "configmaps", "persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}

@@ -1,0 +1,378 @@
+// The Helm chart against a real control plane with a kwok node: lint, the
+// copies it ships in sync, install, upgrade to namespaced mode, uninstall.
+// The RBAC is proven by running the operator with nothing but the chart
+// ServiceAccount's token, in both modes, and by asking what else it may do.
+// (The operator image does not exist here: kwok marks the pod Running anyway,
+// and the operator itself runs in this process, as that ServiceAccount.)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  KubernetesObject,
+  V1ClusterRole,
+  V1Deployment,
+  V1Pod,
+  V1PolicyRule,
+  V1Role,
+  V1RoleBinding,
+} from '@kubernetes/client-node';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { kubectl, kubectlOk } from './support/kubectl';
+import { CHART_DIR, helm, helmOk, helmPath, serviceAccountKubeconfig } from './support/helm';
+import { startOperator, type RunningOperator } from './support/operator';
+import { eventually } from './support/eventually';
+import { CHART_CRD_FILE, DEPLOY_FILE, SOURCE_CRD_FILE, renderDeployYaml } from '../hack/gen-deploy';
+import { metrics } from '../src/observability/metrics';
+import type { BrokerCluster } from '../src/api/types';
+
+const ROOT = join(__dirname, '..');
+const RELEASE = 'amq-keeper';
+const NS = 'amq-keeper';
+const SA = 'amq-keeper';
+const SA_USER = `system:serviceaccount:${NS}:${SA}`;
+const OWNED_KINDS = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims'];
+
+let cp: ControlPlane;
+const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+const h = (args: string[]) => helmOk(cp.kubeconfig, args);
+
+function example(name: string, namespace: string): string {
+  const obj = parse(readFileSync(join(ROOT, 'deploy', 'examples', name), 'utf8')) as KubernetesObject;
+  return stringify({ ...obj, metadata: { ...obj.metadata, namespace } });
+}
+
+const cluster = (ns: string, name: string) => getJson<BrokerCluster>(['-n', ns, 'get', 'brokercluster', name]);
+
+async function owned(ns: string, name: string): Promise<string[]> {
+  const list = await getJson<{ items: KubernetesObject[] }>(['-n', ns, 'get', OWNED_KINDS.join(','), '-l', `amqkeeper.io/cluster=${name}`]);
+  return list.items.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+}
+
+/** Every object a cluster with a managed 3-node ensemble and 3 brokers owns. */
+function expectedOwned(name: string): string[] {
+  const n = [0, 1, 2];
+  return [
+    `ConfigMap/${name}-broker-config`, `ConfigMap/${name}-connection`, `ConfigMap/${name}-zk-config`,
+    ...n.map((i) => `PersistentVolumeClaim/data-${name}-broker-${i}`), ...n.map((i) => `PersistentVolumeClaim/data-${name}-zk-${i}`),
+    ...n.map((i) => `Pod/${name}-broker-${i}`), ...n.map((i) => `Pod/${name}-zk-${i}`),
+    `PodDisruptionBudget/${name}-broker`, `PodDisruptionBudget/${name}-zk`,
+    ...n.map((i) => `Service/${name}-broker-${i}`), `Service/${name}-broker-hs`,
+    `Service/${name}-master`, `Service/${name}-zk`, `Service/${name}-zk-hs`,
+  ].sort();
+}
+
+async function events(ns: string, name: string, reason: string): Promise<string[]> {
+  const out = await k(['-n', ns, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${name},reason=${reason}`, '-o', 'name']);
+  return out.split('\n').filter(Boolean);
+}
+
+/** `kubectl auth can-i` as the chart's ServiceAccount: true for "yes". */
+async function canI(args: string[]): Promise<boolean> {
+  const r = await kubectl(cp.kubeconfig, ['auth', 'can-i', ...args, '--as', SA_USER]);
+  const answer = r.stdout.trim();
+  if (answer !== 'yes' && answer !== 'no') throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
+  return answer === 'yes';
+}
+
+async function reconcileErrors(): Promise<number> {
+  const m = await metrics.reconciles.get();
+  return m.values.filter((v) => v.labels.result === 'error').reduce((s, v) => s + v.value, 0);
+}
+
+async function startOperatorAsServiceAccount(namespaces?: string[]): Promise<RunningOperator> {
+  const kubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
+  // Its watches retry forever on 403, so a missing list/watch right shows as a start that never ends.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('operator caches did not sync within 60 s as the ServiceAccount (list/watch forbidden?)')), 60_000);
+  });
+  try {
+    return await Promise.race([startOperator(kubeconfig, { namespaces }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a ServiceAccount-run operator must manage to do for one cluster; exercises every verb it holds. */
+async function provesRbac(op: RunningOperator, ns: string, name: string): Promise<void> {
+  const errorsBefore = await reconcileErrors();
+  // list/watch BrokerClusters; create+patch (server-side apply) every owned kind.
+  await eventually(async () => assert.deepEqual(await owned(ns, name), expectedOwned(name)), { timeoutMs: 60_000, what: `every object of ${ns}/${name}` });
+  // patch brokerclusters/status.
+  const bc = await eventually(async () => {
+    const c = await cluster(ns, name);
+    assert.equal(c.status?.observedGeneration, c.metadata.generation);
+    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'Warning', 'ZooKeeperReady']);
+    return c;
+  }, { what: `status of ${ns}/${name}` });
+  assert.equal(bc.status?.phase, 'Provisioning');
+  // get storageclasses (cluster-scoped) and create events.k8s.io events.
+  await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"storageClassName":"no-such-class"}}}']);
+  await eventually(async () => {
+    assert.equal((await cluster(ns, name)).status?.conditions?.find((c) => c.type === 'Warning')?.reason, 'StorageClassNotFound');
+    assert.notDeepEqual(await events(ns, name, 'InvalidSpec'), [], 'a Warning Event');
+  }, { what: 'StorageClassNotFound reported' });
+  await k(['-n', ns, 'patch', 'bc', name, '--type=json', '-p', '[{"op":"remove","path":"/spec/persistence/storageClassName"}]']);
+  // patch claims (their owner follows deleteClaim).
+  await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"deleteClaim":true}}}']);
+  await eventually(async () => {
+    const pvc = await getJson<KubernetesObject>(['-n', ns, 'get', 'pvc', `data-${name}-broker-0`]);
+    assert.equal(pvc.metadata?.ownerReferences?.[0]?.uid, bc.metadata.uid);
+  }, { what: 'claim owned by the cluster' });
+  // delete pods: a broker setting restarts the pods one at a time.
+  await op.settle();
+  const oldRev = (await getJson<V1Pod>(['-n', ns, 'get', 'pod', `${name}-broker-0`])).metadata?.annotations?.['amqkeeper.io/revision'];
+  await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"sync":"quorum_disk"}}}']);
+  await eventually(async () => {
+    const pods = await getJson<{ items: V1Pod[] }>(['-n', ns, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name},amqkeeper.io/component=broker`]);
+    assert.ok(pods.items.some((p) => p.metadata?.annotations?.['amqkeeper.io/revision'] !== oldRev), 'a broker pod was replaced');
+    assert.notDeepEqual(await events(ns, name, 'PodRestarted'), []);
+  }, { timeoutMs: 60_000, what: 'a rolling restart' });
+  await op.settle();
+  assert.equal(await reconcileErrors(), errorsBefore, 'no reconcile failed (a 403 would fail one)');
+}
+
+const rulesOf = (r: { rules?: V1PolicyRule[] }) =>
+  (r.rules ?? []).map((x) => `${(x.apiGroups ?? []).join(',')}/${(x.resources ?? []).join(',')}:${(x.verbs ?? []).join(',')}`).sort();
+
+before(async () => {
+  await helmPath(); // build it first, so its build time is not counted against a test
+  cp = await startControlPlane({ kwok: true });
+  // The operator pod must pass the "restricted" Pod Security Standard.
+  await k(['create', 'namespace', NS]);
+  await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted']);
+  for (const ns of ['mq', 'team-a', 'team-b', 'other']) await k(['create', 'namespace', ns]);
+});
+
+after(async () => {
+  await cp?.stop();
+});
+
+describe('the chart', () => {
+  test('helm lint --strict is clean, in both modes', async () => {
+    for (const extra of [[], ['--set', 'watchNamespaces={team-a,team-b}']]) {
+      const r = await helm('', ['lint', '--strict', CHART_DIR, ...extra]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      assert.doesNotMatch(r.stdout, /\[(WARNING|ERROR)\]/);
+      assert.equal(r.stderr, '');
+    }
+  });
+
+  test('ships the very CRD in crds/ (run npx tsx hack/gen-deploy.ts)', () => {
+    assert.equal(readFileSync(CHART_CRD_FILE, 'utf8'), readFileSync(SOURCE_CRD_FILE, 'utf8'));
+  });
+
+  test('deploy/operator.yaml is the chart rendered (run npx tsx hack/gen-deploy.ts)', async () => {
+    assert.equal(readFileSync(DEPLOY_FILE, 'utf8'), renderDeployYaml(await helmPath()));
+  });
+
+  test('refuses watchNamespaces that are not namespace names', async () => {
+    const r = await helm('', ['template', RELEASE, CHART_DIR, '--set', 'watchNamespaces={Team_A}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /watchNamespaces: "Team_A" is not a namespace name/);
+  });
+});
+
+describe('helm install (every namespace)', () => {
+  let op: RunningOperator | undefined;
+  before(async () => {
+    await h(['install', RELEASE, CHART_DIR, '-n', NS, '--wait', '--timeout', '3m']);
+  });
+  after(async () => {
+    await op?.stop();
+  });
+
+  test('installs the CRD, ServiceAccount, cluster-wide RBAC, the Deployment and the metrics Service', async () => {
+    const status = JSON.parse(await h(['status', RELEASE, '-n', NS, '-o', 'json'])) as { info: { status: string }; version: number };
+    assert.equal(status.info.status, 'deployed');
+    await k(['wait', '--for=condition=Established', '--timeout=30s', 'crd/brokerclusters.amqkeeper.io']);
+    await k(['-n', NS, 'get', 'serviceaccount', SA]);
+    const role = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
+    assert.deepEqual(rulesOf(role), [
+      '/services,configmaps,persistentvolumeclaims:get,list,watch,create,patch',
+      '/pods:get,list,watch,create,patch,delete',
+      'amqkeeper.io/brokerclusters/finalizers:update',
+      'amqkeeper.io/brokerclusters/status:patch',
+      'amqkeeper.io/brokerclusters:get,list,watch',
+      'events.k8s.io/events:create',
+      'policy/poddisruptionbudgets:get,list,watch,create,patch',
+      'storage.k8s.io/storageclasses:get',
+    ].sort());
+    const binding = await getJson<V1RoleBinding>(['get', 'clusterrolebinding', RELEASE]);
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
+
+    const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
+    assert.equal(d.spec?.replicas, 1);
+    assert.equal(d.spec?.strategy?.type, 'Recreate');
+    const pod = d.spec?.template.spec;
+    assert.equal(pod?.serviceAccountName, SA);
+    assert.equal(pod?.securityContext?.runAsNonRoot, true);
+    assert.equal(pod?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+    const c = pod?.containers[0];
+    assert.equal(c?.image, 'amqkeeper/operator:0.1.0');
+    assert.deepEqual(c?.args, ['--log-format=json', '--log-level=info', '--http-port=8080', '--concurrency=4']);
+    assert.equal(c?.ports?.[0]?.containerPort, 8080);
+    assert.equal(c?.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(c?.livenessProbe?.httpGet?.port, 'http');
+    assert.equal(c?.readinessProbe?.httpGet?.path, '/readyz');
+    assert.equal(c?.readinessProbe?.httpGet?.port, 'http');
+    assert.ok(c?.resources?.requests?.memory && c.resources.limits?.memory, 'memory request and limit');
+    assert.equal(c?.securityContext?.allowPrivilegeEscalation, false);
+    assert.equal(c?.securityContext?.readOnlyRootFilesystem, true);
+    assert.equal(c?.securityContext?.runAsNonRoot, true);
+    assert.deepEqual(c?.securityContext?.capabilities?.drop, ['ALL']);
+
+    const svc = await getJson<{ spec: { ports: { port: number; targetPort: string }[]; selector: Record<string, string> } }>(['-n', NS, 'get', 'service', `${RELEASE}-metrics`]);
+    assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8080, 'http']]);
+    assert.deepEqual(svc.spec.selector, d.spec?.selector?.matchLabels);
+  });
+
+  test('the operator pod is admitted under the restricted Pod Security Standard and runs', async () => {
+    const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
+    assert.equal(pods.items.length, 1);
+    assert.equal(pods.items[0]?.status?.phase, 'Running');
+    assert.equal(pods.items[0]?.spec?.nodeName, 'kwok-node-0');
+  });
+
+  test('with only its ServiceAccount token, the operator runs a BrokerCluster in any namespace', async () => {
+    op = await startOperatorAsServiceAccount();
+    await k(['apply', '-f', '-'], example('brokercluster.yaml', 'mq'));
+    await provesRbac(op, 'mq', 'xl');
+  });
+
+  test('and may do nothing else', async () => {
+    const allowed = async (args: string[]) => assert.equal(await canI(args), true, `should be allowed: ${args.join(' ')}`);
+    const denied = async (args: string[]) => assert.equal(await canI(args), false, `should be denied: ${args.join(' ')}`);
+    await allowed(['list', 'pods', '-A']);
+    await allowed(['delete', 'pods', '-n', 'mq']);
+    await allowed(['patch', 'brokerclusters.amqkeeper.io', '--subresource=status', '-n', 'mq']);
+    for (const args of [
+      ['get', 'secrets', '-A'],
+      ['list', 'secrets', '-n', 'mq'],
+      ['get', 'secrets', '-n', NS],
+      ['patch', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
+      ['update', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
+      ['delete', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
+      ['delete', 'services', '-n', 'mq'],
+      ['delete', 'persistentvolumeclaims', '-n', 'mq'],
+      ['create', 'pods', '--subresource=exec', '-n', 'mq'],
+      ['create', 'deployments.apps', '-n', 'mq'],
+      ['create', 'leases.coordination.k8s.io', '-n', NS],
+      ['list', 'nodes'],
+      ['create', 'persistentvolumes'],
+      ['create', 'storageclasses.storage.k8s.io'],
+      ['create', 'customresourcedefinitions.apiextensions.k8s.io'],
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      ['create', 'serviceaccounts', '--subresource=token', '-n', NS],
+      ['impersonate', 'users'],
+    ]) {
+      await denied(args);
+    }
+    // And as the token itself, not only as reported by can-i.
+    const saKubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
+    const r = await kubectl(saKubeconfig, ['get', 'secrets', '-n', 'mq']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "secrets"/);
+  });
+});
+
+describe('helm upgrade to namespaced mode', () => {
+  let op: RunningOperator | undefined;
+  let podBefore: string | undefined;
+  before(async () => {
+    podBefore = (await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator'])).items[0]?.metadata?.name;
+    await h(['upgrade', RELEASE, CHART_DIR, '-n', NS, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'operator.logLevel=debug', '--wait', '--timeout', '3m']);
+  });
+  after(async () => {
+    await op?.stop();
+  });
+
+  test('passes --namespaces, replaces the operator pod and turns cluster-wide rights into Roles', async () => {
+    const history = JSON.parse(await h(['history', RELEASE, '-n', NS, '-o', 'json'])) as { revision: number; status: string }[];
+    assert.deepEqual(history.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'deployed']]);
+    const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
+    assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, ['--log-format=json', '--log-level=debug', '--http-port=8080', '--concurrency=4', '--namespaces=team-a,team-b']);
+    await eventually(async () => {
+      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
+      assert.equal(pods.items.length, 1, 'Recreate: never two operator pods');
+      assert.notEqual(pods.items[0]?.metadata?.name, podBefore);
+    }, { timeoutMs: 60_000, what: 'the operator pod replaced' });
+
+    const cr = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
+    assert.deepEqual(rulesOf(cr), ['storage.k8s.io/storageclasses:get'], 'only the cluster-scoped read is left');
+    for (const ns of ['team-a', 'team-b']) {
+      const role = await getJson<V1Role>(['-n', ns, 'get', 'role', RELEASE]);
+      assert.equal(rulesOf(role).length, 7);
+      const rb = await getJson<V1RoleBinding>(['-n', ns, 'get', 'rolebinding', RELEASE]);
+      assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
+      assert.equal(await canI(['list', 'pods', '-n', ns]), true);
+    }
+    for (const args of [['list', 'pods', '-n', 'mq'], ['list', 'pods', '-n', 'other'], ['list', 'pods', '-A'], ['list', 'brokerclusters.amqkeeper.io', '-A'], ['get', 'secrets', '-n', 'team-a']]) {
+      assert.equal(await canI(args), false, `should be denied: ${args.join(' ')}`);
+    }
+    assert.equal(await canI(['get', 'storageclasses.storage.k8s.io']), true);
+  });
+
+  test('the operator runs clusters in its namespaces with the Roles, and cannot reach another namespace', async () => {
+    op = await startOperatorAsServiceAccount(['team-a', 'team-b']);
+    await k(['apply', '-f', '-'], example('brokercluster.yaml', 'team-a'));
+    await k(['apply', '-f', '-'], example('minimal.yaml', 'other'));
+    await provesRbac(op, 'team-a', 'xl');
+    await op.settle();
+    assert.equal((await cluster('other', 'mini')).status, undefined, 'a cluster in an unwatched namespace is left alone');
+    assert.deepEqual(await owned('other', 'mini'), []);
+    const saKubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
+    const r = await kubectl(saKubeconfig, ['get', 'pods', '-n', 'other']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "pods" in API group "" in the namespace "other"/);
+  });
+});
+
+describe('helm uninstall', () => {
+  test('removes everything of the chart but the CRD', async () => {
+    const manifest = await h(['get', 'manifest', RELEASE, '-n', NS]);
+    const objects = parseAllDocuments(manifest)
+      .map((d) => d.toJS() as KubernetesObject | null)
+      .filter((o): o is KubernetesObject => Boolean(o?.kind));
+    assert.deepEqual(
+      [...new Set(objects.map((o) => o.kind))].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
+    );
+    await h(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '2m']);
+
+    for (const o of objects) {
+      const ns = o.metadata?.namespace ? ['-n', o.metadata.namespace] : [];
+      const left = await k([...ns, 'get', `${o.kind}/${o.metadata?.name}`, '--ignore-not-found', '-o', 'name']);
+      assert.equal(left.trim(), '', `${o.kind}/${o.metadata?.name} still there`);
+    }
+    await eventually(async () => {
+      const left = await k(['get', 'all,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,secrets,configmaps', '-A', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']);
+      assert.equal(left.trim(), '', 'nothing labelled with the release');
+    }, { timeoutMs: 60_000, what: 'the operator pod and ReplicaSet gone' });
+    const releases = await k(['get', 'secrets', '-A', '-l', `owner=helm,name=${RELEASE}`, '-o', 'name']);
+    assert.equal(releases.trim(), '', 'no release records');
+
+    // Helm never deletes what crds/ installed: the CRD, and with it every BrokerCluster, stays.
+    await k(['get', 'crd', 'brokerclusters.amqkeeper.io']);
+    await k(['-n', 'team-a', 'get', 'bc', 'xl']);
+  });
+
+  test('deleting the clusters, then the CRD, by hand (README) leaves nothing', async () => {
+    // Clusters first: the garbage collector only removes what a BrokerCluster
+    // owns while it can still look BrokerClusters up. Deleting the CRD first
+    // orphans them (kubernetes/kubernetes#102641).
+    await k(['delete', 'brokerclusters', '--all', '--all-namespaces', '--timeout=60s']);
+    await eventually(async () => {
+      for (const [ns, name] of [['mq', 'xl'], ['team-a', 'xl']] as const) {
+        // deleteClaim was set to true above, so the claims go too.
+        assert.deepEqual(await owned(ns, name), [], `${ns}/${name} garbage-collected`);
+      }
+    }, { timeoutMs: 90_000, what: 'garbage collection of the clusters' });
+    await k(['delete', 'crd', 'brokerclusters.amqkeeper.io', '--timeout=60s']);
+    assert.equal((await k(['get', 'crd', 'brokerclusters.amqkeeper.io', '--ignore-not-found', '-o', 'name'])).trim(), '');
+  });
+});

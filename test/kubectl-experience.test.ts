@@ -1,0 +1,237 @@
+// What a person sees with kubectl, for a cluster the operator really runs:
+// a control plane whose kwok node runs the pods (their claims bound to local
+// PersistentVolumes, scheduled by the real kube-scheduler), a real ZooKeeper
+// ensemble and three real ActiveMQ 5.16.8 brokers started from the
+// configuration the operator rendered, and the operator tracking the master.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { V1ConfigMap, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { startEnsemble, type Ensemble } from './support/zookeeper';
+import { startBroker, type BrokerProcess } from './support/brokers';
+import { startOperator, type RunningOperator } from './support/operator';
+import { provisionLocalVolumes } from './support/storage';
+import { kubectlOk } from './support/kubectl';
+import { eventually } from './support/eventually';
+import type { BrokerCluster } from '../src/api/types';
+
+const ROOT = join(__dirname, '..');
+const NS = 'mq';
+const NAME = 'xl';
+const PODS = [0, 1, 2].map((i) => `${NAME}-broker-${i}`);
+// Away from the seed's ports (61616.., 8161.., 63631..; 2181..) that the
+// failover test and the demo use, and below the control plane's port blocks
+// (20000-32767), so this test can run next to them.
+const PORTS = { openwire: 16616, console: 18161, replication: 16631 };
+const ZK_PORTS = { clientPortBase: 12181, peerPortBase: 12888, electionPortBase: 13888 };
+
+let cp: ControlPlane;
+let zk: Ensemble;
+let op: RunningOperator;
+let work: string;
+const brokers = new Map<number, BrokerProcess>();
+const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const cluster = async () => JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as BrokerCluster;
+const indexOf = (pod: string) => Number(pod.slice(pod.lastIndexOf('-') + 1));
+
+async function startNode(i: number): Promise<void> {
+  brokers.set(i, await startBroker({ configDir: join(work, 'config'), index: i, dataDir: join(work, `node-${i}`), hostnameOverride: '127.0.0.1' }));
+}
+
+async function killNode(i: number): Promise<void> {
+  const b = brokers.get(i);
+  b?.kill('SIGKILL');
+  await b?.exited;
+  brokers.delete(i);
+}
+
+/** Rows of a kubectl table as {COLUMN: value}, cut at the header's column starts (a value may be empty). */
+function table(out: string): Record<string, string>[] {
+  const [head = '', ...rows] = out.trimEnd().split('\n');
+  const cols = [...head.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
+  return rows.map((r) =>
+    Object.fromEntries(cols.map((c, i) => [c.name, r.slice(c.at, cols[i + 1]?.at ?? r.length).trim()])),
+  );
+}
+
+/** Waits for a master that ZooKeeper elected and that is not `not`, with every broker pod Ready. */
+async function runningWithMaster(not?: string): Promise<BrokerCluster> {
+  return eventually(
+    async () => {
+      const c = await cluster();
+      assert.ok(c.status?.master, 'a master');
+      assert.notEqual(c.status.master, not);
+      assert.equal(c.status.phase, 'Running');
+      assert.equal(c.status.members?.length, brokers.size);
+      return c;
+    },
+    { timeoutMs: 180_000, intervalMs: 250, what: `a Running cluster with a master${not ? ` other than ${not}` : ''}` },
+  );
+}
+
+before(async () => {
+  cp = await startControlPlane({ kwok: true });
+  zk = await startEnsemble(ZK_PORTS);
+  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
+  await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
+  await k(['create', 'namespace', NS]);
+  // One claim per broker (the ensemble is external): three volumes.
+  const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 3 });
+  const bc = {
+    apiVersion: 'amqkeeper.io/v1alpha1',
+    kind: 'BrokerCluster',
+    metadata: { name: NAME, namespace: NS },
+    spec: {
+      brokerName: 'xlBroker',
+      replicas: 3,
+      ports: PORTS,
+      zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: '2s' },
+      persistence: { storageClassName },
+    },
+  };
+  await k(['apply', '-f', '-'], stringify(bc));
+  op = await startOperator(cp.kubeconfig, { masterTracking: true });
+
+  // The brokers run exactly what the operator rendered for them.
+  const cm = await eventually(async () => JSON.parse(await k(['-n', NS, 'get', 'configmap', `${NAME}-broker-config`, '-o', 'json'])) as V1ConfigMap, {
+    what: 'rendered broker configuration',
+  });
+  work = mkdtempSync(join(tmpdir(), 'amq-keeper-kubectl-'));
+  mkdirSync(join(work, 'config'));
+  for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(work, 'config', file), content);
+  await Promise.all([0, 1, 2].map(startNode));
+  await runningWithMaster();
+});
+
+after(async () => {
+  await Promise.all([...brokers.keys()].map(killNode));
+  await op?.stop();
+  await zk?.stop();
+  await cp?.stop();
+  if (work && process.env.AMQ_KEEPER_KEEP_TEST_STATE !== '1') rmSync(work, { recursive: true, force: true });
+});
+
+describe('kubectl', () => {
+  test('get bc: every column filled from the spec and the status', async () => {
+    const c = await cluster();
+    const out = await k(['-n', NS, 'get', 'bc']);
+    assert.match(out.split('\n')[0] ?? '', /^NAME\s+REPLICAS\s+READY\s+MASTER\s+PHASE\s+FAILOVERS\s+AGE\s*$/);
+    const rows = table(out);
+    assert.equal(rows.length, 1);
+    const row = rows[0]!;
+    assert.equal(row.NAME, NAME);
+    assert.equal(row.REPLICAS, '3');
+    assert.equal(row.READY, '3/3');
+    assert.equal(row.MASTER, c.status?.master);
+    assert.ok(PODS.includes(row.MASTER ?? ''), `MASTER is a broker pod: ${row.MASTER}`);
+    assert.equal(row.PHASE, 'Running');
+    assert.equal(row.FAILOVERS, '0');
+    assert.match(row.AGE ?? '', /^\d+[smh]/);
+    // The same through the long name and through the CRD's categories.
+    assert.equal(table(await k(['-n', NS, 'get', 'brokerclusters']))[0]?.MASTER, row.MASTER);
+    assert.match(await k(['-n', NS, 'get', 'activemq', '-o', 'name']), /^brokercluster\.amqkeeper\.io\/xl$/m);
+  });
+
+  test('get pods -L amqkeeper.io/role: a ROLE column with one master and the slaves', async () => {
+    const master = (await cluster()).status?.master;
+    const out = await eventually(async () => {
+      const o = await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']);
+      const rows = table(o);
+      assert.deepEqual(rows.map((r) => r.NAME), PODS);
+      for (const r of rows) {
+        assert.equal(r.READY, '1/1', `${r.NAME} ready`);
+        assert.equal(r.STATUS, 'Running');
+        assert.equal(r.ROLE, r.NAME === master ? 'master' : 'slave', `${r.NAME} role`);
+      }
+      return o;
+    }, { what: 'role labels' });
+    assert.match(out.split('\n')[0] ?? '', /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ROLE\s*$/);
+    // They run on the kwok node because their claims bound to the local volumes.
+    const pods = JSON.parse(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-o', 'json'])) as { items: V1Pod[] };
+    for (const p of pods.items) assert.equal(p.spec?.nodeName, 'kwok-node-0');
+    const pvcs = JSON.parse(await k(['-n', NS, 'get', 'pvc', '-o', 'json'])) as { items: V1PersistentVolumeClaim[] };
+    assert.deepEqual(pvcs.items.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]), PODS.map((p) => [`data-${p}`, 'Bound', 'local']));
+  });
+
+  test('after kill -9 of the master: MASTER, FAILOVERS and ROLE follow', async () => {
+    const old = (await cluster()).status?.master ?? '';
+    await killNode(indexOf(old));
+    const c = await runningWithMaster(old);
+    const row = table(await k(['-n', NS, 'get', 'bc']))[0];
+    assert.equal(row?.MASTER, c.status?.master);
+    assert.equal(row?.FAILOVERS, '1');
+    await eventually(async () => {
+      const roles = table(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']));
+      assert.equal(roles.find((r) => r.NAME === c.status?.master)?.ROLE, 'master');
+      assert.equal(roles.filter((r) => r.ROLE === 'master').length, 1);
+      assert.equal(roles.find((r) => r.NAME === old)?.ROLE, '', 'no role while its broker is gone from ZooKeeper');
+    }, { what: 'the new master labelled' });
+    // The old master comes back as a slave.
+    await startNode(indexOf(old));
+    await eventually(async () => {
+      const members = (await cluster()).status?.members ?? [];
+      assert.equal(members.find((m) => m.pod === old)?.role, 'slave');
+    }, { timeoutMs: 120_000, what: `${old} back as a slave` });
+  });
+
+  test('describe bc: conditions and the failover Events', async () => {
+    const c = await cluster();
+    const out = await eventually(async () => {
+      const o = await k(['-n', NS, 'describe', 'bc', NAME]);
+      assert.match(o, /Warning\s+MasterLost\s+.*is no longer elected/);
+      assert.match(o, /Normal\s+MasterElected\s+.*elected master/);
+      return o;
+    }, { what: 'Events in describe' });
+    const conditions = section(out, 'Conditions');
+    for (const type of ['Ready', 'ZooKeeperReady', 'BrokersReady', 'MasterElected', 'Warning']) {
+      const cond = c.status?.conditions?.find((x) => x.type === type);
+      assert.ok(cond, `${type} condition`);
+      assert.match(conditions, new RegExp(`Reason:\\s+${cond.reason}\\n\\s+Status:\\s+${cond.status}\\n\\s+Type:\\s+${type}\\n`), `${type} in describe`);
+    }
+    assert.match(out, new RegExp(`Master:\\s+${c.status?.master}`));
+    assert.match(out, /Failovers:\s+1/);
+    assert.match(out, /Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message/);
+    assert.match(out, /MasterElected\s+\S+\s+amqkeeper\.io\/operator/);
+  });
+
+  test('explain brokercluster.spec --recursive lists every field of the schema', async () => {
+    const crd = parse(readFileSync(join(ROOT, 'crds', 'brokercluster.yaml'), 'utf8')) as {
+      spec: { versions: { schema: { openAPIV3Schema: Schema } }[] };
+    };
+    const spec = crd.spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
+    const want = fields(spec, 1);
+    assert.ok(want.length > 50, `the schema has many fields (${want.length})`);
+    // The OpenAPI document of a new CRD is published a moment after it is Established.
+    const out = await eventually(() => k(['explain', 'brokercluster.spec', '--recursive']), { what: 'explain' });
+    const listed = out
+      .split('\n')
+      .map((l) => /^((?: {2})+)(\S+)\t</.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${'.'.repeat(m[1]!.length / 2)}${m[2]}`);
+    assert.deepEqual(listed, want);
+  });
+});
+
+interface Schema {
+  properties?: Record<string, Schema>;
+  items?: Schema;
+}
+
+/** Field names depth-first, each level sorted as kubectl sorts them, prefixed with one dot per level. */
+function fields(s: Schema, depth: number): string[] {
+  const props = s.properties ?? s.items?.properties ?? {};
+  return Object.keys(props)
+    .sort()
+    .flatMap((name) => [`${'.'.repeat(depth)}${name}`, ...fields(props[name]!, depth + 1)]);
+}
+
+/** The part of a describe output from the line "<indent>name:" on. */
+function section(out: string, name: string): string {
+  const i = out.search(new RegExp(`^\\s*${name}:`, 'm'));
+  assert.ok(i >= 0, `${name}: in describe`);
+  return out.slice(i);
+}
