@@ -87,9 +87,21 @@ write_config() {
   } > "$nd/zoo.cfg"
 }
 
+# A port someone else listens on would make `srvr` answer for a foreign
+# ensemble: refuse instead of silently joining it.
+ports_free() {
+  local n="$1" port
+  for port in $((CLIENT_BASE + n - 1)) $((PEER_BASE + n - 1)) $((ELECTION_BASE + n - 1)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      die "port $port (node $n) is already in use on 127.0.0.1: another ZooKeeper (a leftover run?) is listening; stop it or set ZK_CLIENT_PORT_BASE/ZK_PEER_PORT_BASE/ZK_ELECTION_PORT_BASE"
+    fi
+  done
+}
+
 start_proc() {
   local n="$1" p
   if p="$(pid_of "$n")"; then log "node $n already running (pid $p)"; return 0; fi
+  ports_free "$n"
   write_config "$n"
   # setsid: the node outlives the calling shell; `down`/`stop-node` end it.
   setsid java -Xms32m -Xmx128m -XX:+UseSerialGC \
