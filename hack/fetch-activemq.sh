@@ -225,10 +225,10 @@ add_guava_failureaccess() {
 }
 
 # use_native_leveldb <dist>: lib/optional ships leveldbjni-1.8.jar without its
-# native libraries, so every store falls back to the pure-Java iq80 LevelDB.
-# With that fallback a promoted slave was seen here to miss acknowledged
-# messages (245 of 1000 after one kill -9 of the master). leveldbjni-all-1.8
-# carries the linux64 library; the store uses it when it loads.
+# native libraries, so every store falls back to the pure-Java iq80 LevelDB,
+# a port the store only uses when the native one cannot load. leveldbjni-all-1.8
+# carries the linux64 library; the store uses it when it loads ("Using the JNI
+# LevelDB implementation" in the broker log).
 use_native_leveldb() {
   local d="$1"
   ls "$d"/lib/optional/leveldbjni-all-*.jar >/dev/null 2>&1 && return 0
