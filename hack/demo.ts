@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     ok = true;
     say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, no message lost.`);
     if (KEEP) {
-      say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc\nOperator log: ${op.logFile}\nStop everything with Ctrl-C.`);
+      const pids = [...brokers.entries()].map(([i, b]) => `xl-broker-${i}=${b.pid}`).join(' ');
+      say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc -w\nBroker processes (kill -9 the master's to watch a failover): ${pids}\nOperator log: ${op.logFile}\nStop everything with Ctrl-C.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
