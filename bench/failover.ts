@@ -9,15 +9,10 @@
 // computed from those settings (not measured). Targets: zkToService p99 < 50 ms,
 // killToService < sessionTimeout + 1 s.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { V1ConfigMap } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/support/control-plane';
 import { startEnsemble } from '../test/support/zookeeper';
-import { startBroker, type BrokerProcess } from '../test/support/brokers';
+import { BrokerSet, installCrd, nodeOf, portOpen } from '../test/support/broker-set';
 import { startOperatorProcess } from '../test/support/operator-process';
 import { kubectlOk } from '../test/support/kubectl';
 import { ServiceObserver, ZkObserver } from '../test/support/observers';
@@ -30,16 +25,6 @@ const NS = 'bench';
 const NAME = 'xl';
 // Kubernetes defaults of a readinessProbe: periodSeconds 10, failureThreshold 3, successThreshold 1.
 const PROBE = { periodMs: 10_000, failureThreshold: 3, successThreshold: 1 };
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | Promise<T | undefined>, intervalMs = 5): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,36 +40,23 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
   const cp = await startControlPlane();
   const zk = await startEnsemble();
-  const brokers = new Map<number, BrokerProcess>();
+  let brokers: BrokerSet | undefined;
   try {
     const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-    await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
-    await k(['wait', '--for=condition=Established', 'crd/brokerclusters.amqkeeper.io']);
-    await k(['create', 'namespace', NS]);
+    await installCrd(cp.kubeconfig, NS);
     const spec = {
       brokerName: 'xlBroker',
       zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: `${SESSION_TIMEOUT_MS}ms` },
     };
     await k(['apply', '-f', '-'], stringify({ apiVersion: 'amqkeeper.io/v1alpha1', kind: 'BrokerCluster', metadata: { name: NAME, namespace: NS }, spec }));
     const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, args: ['--log-level', 'warn'] });
-    const cm = await until('rendered config', 30_000, async () => {
-      try {
-        return JSON.parse(await k(['-n', NS, 'get', 'cm', `${NAME}-broker-config`, '-o', 'json'])) as V1ConfigMap;
-      } catch {
-        return undefined;
-      }
-    }, 200);
-    const work = mkdtempSync(join(tmpdir(), 'amq-keeper-bench-'));
-    const configDir = join(work, 'config');
-    mkdirSync(configDir, { recursive: true });
-    for (const [f, c] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, f), c);
+    const set = (brokers = new BrokerSet(cp.kubeconfig, NS, NAME));
+    await set.writeRenderedConfig();
     const zkObs = new ZkObserver(zk.connectString, `/activemq/leveldb-stores/${NS}/${NAME}`, 'xlBroker');
     await zkObs.start();
     const svc = new ServiceObserver(loadKubeConfig(cp.kubeconfig), NS, `${NAME}-master`);
     await svc.start();
-    const start = async (i: number) =>
-      brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(work, `node-${i}`), hostnameOverride: '127.0.0.1' }));
-    await Promise.all([0, 1, 2].map(start));
+    await set.startAll(3);
     const agreed = () => {
       const pod = zkObs.current;
       return pod && svc.current === pod.slice(pod.lastIndexOf('-') + 1) ? pod : undefined;
@@ -96,18 +68,16 @@ async function main(): Promise<void> {
     const killToPortOpen: number[] = [];
     for (let n = 0; n < FAILOVERS; n++) {
       const old = master;
-      const oldIndex = Number(old.slice(old.lastIndexOf('-') + 1));
+      const oldIndex = nodeOf(old);
       const zkSeen = zkObs.history.length;
       const svcSeen = svc.history.length;
       const tKill = Date.now();
-      brokers.get(oldIndex)?.kill('SIGKILL');
-      await brokers.get(oldIndex)?.exited;
-      brokers.delete(oldIndex);
+      await set.kill(oldIndex);
       master = await until(`failover ${n + 1}`, 60_000, () => {
         const pod = agreed();
         return pod && pod !== old ? pod : undefined;
       });
-      const newIndex = Number(master.slice(master.lastIndexOf('-') + 1));
+      const newIndex = nodeOf(master);
       const zkAt = zkObs.history.slice(zkSeen).find((s) => s.value === master)?.at ?? NaN;
       const svcAt = svc.history.slice(svcSeen).find((s) => s.value === String(newIndex))?.at ?? NaN;
       zkToService.push(svcAt - zkAt);
@@ -116,7 +86,7 @@ async function main(): Promise<void> {
       killToPortOpen.push(Date.now() - tKill);
       console.log(`failover ${n + 1}/${FAILOVERS}: ${old} -> ${master}  zk->service ${svcAt - zkAt} ms  kill->service ${svcAt - tKill} ms`);
       // Bring the killed node back and wait until the group has three members again.
-      await start(oldIndex);
+      await set.start(oldIndex);
       await until('rejoin', 120_000, async () => {
         const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as { status?: { members?: unknown[] } };
         return (bc.status?.members?.length ?? 0) === 3 ? true : undefined;
@@ -170,7 +140,7 @@ async function main(): Promise<void> {
     console.log(`written to ${file}`);
     if (!result.pass) process.exitCode = 1;
   } finally {
-    for (const b of brokers.values()) b.kill('SIGKILL');
+    await brokers?.killAll();
     await zk.stop();
     await cp.stop();
   }

@@ -6,14 +6,14 @@
 //   npx tsx hack/demo.ts [--keep]
 //
 // --keep leaves everything running and prints how to point kubectl at it.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { kubectlPath, startControlPlane, type ControlPlane } from '../test/support/control-plane';
 import { startEnsemble, type Ensemble } from '../test/support/zookeeper';
-import { startBroker, type BrokerProcess } from '../test/support/brokers';
+import { BrokerSet } from '../test/support/broker-set';
 import { startOperatorProcess, type OperatorProcess } from '../test/support/operator-process';
 import { kubectlOk } from '../test/support/kubectl';
 import { consumeAll, runClient } from '../test/support/jms-client';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   let cp: ControlPlane | undefined;
   let zk: Ensemble | undefined;
   let op: OperatorProcess | undefined;
-  const brokers = new Map<number, BrokerProcess>();
+  let brokers: BrokerSet | undefined;
   const work = mkdtempSync(join(tmpdir(), 'amq-keeper-demo-'));
   let ok = false;
   try {
@@ -100,14 +100,10 @@ async function main(): Promise<void> {
     await step('kubectl apply the seed example (xlBroker, 3 nodes, ports 61616-61618) with zookeeper.external and local volumes', 'kubectl output above', () =>
       k(['apply', '-f', '-'], stringify(seed)),
     );
-    const configDir = join(work, 'config');
+    const set = (brokers = new BrokerSet(kc, NS, 'xl', work));
     await step('start three ActiveMQ 5.16.8 brokers from the activemq.xml the operator rendered', join(work, 'data', 'node-*', 'broker.log'), async () => {
-      const cm = await waitFor('xl-broker-config', 30_000, async () => JSON.parse(await k(['-n', NS, 'get', 'cm', 'xl-broker-config', '-o', 'json'])) as V1ConfigMap);
-      mkdirSync(configDir, { recursive: true });
-      for (const [f, c] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, f), c);
-      for (const i of [0, 1, 2]) {
-        brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1' }));
-      }
+      await set.writeRenderedConfig();
+      await set.startAll(3);
     });
     const master = await step('wait until ZooKeeper elects a master and the operator points xl-master at it', op.logFile, () =>
       waitFor('an elected master', 120_000, async () => {
@@ -140,9 +136,7 @@ async function main(): Promise<void> {
     // moment of a kill -9 is the broker's own race (see the README), not the journey shown here.
     await step(`kill -9 the master ${master}`, `${work}/data/node-*/broker.log`, async () => {
       const i = Number(master.slice(-1));
-      brokers.get(i)?.kill('SIGKILL');
-      await brokers.get(i)?.exited;
-      brokers.delete(i);
+      await set.kill(i);
     });
     const second = produce(HALF);
     const next = await step('wait for a slave to take over and xl-master to follow (the client fails over by itself)', op.logFile, () =>
@@ -162,10 +156,8 @@ async function main(): Promise<void> {
       const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
       const now = bc.status?.master ?? next;
       const i = Number(now.slice(-1));
-      const dead = brokers.get(i);
-      dead?.kill('SIGKILL');
-      await dead?.exited;
-      brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1' }));
+      await set.kill(i);
+      await set.start(i);
       await waitFor('a master after the restart', 60_000, async () => {
         const c = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
         return c.status?.master && c.status.master !== now ? c.status.master : undefined;
@@ -183,12 +175,12 @@ async function main(): Promise<void> {
     ok = true;
     say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, no message lost.`);
     if (KEEP) {
-      const pids = [...brokers.entries()].map(([i, b]) => `xl-broker-${i}=${b.pid}`).join(' ');
+      const pids = Object.entries(set.pids()).map(([i, pid]) => `xl-broker-${i}=${pid}`).join(' ');
       say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc -w\nBroker processes (kill -9 the master's to watch a failover): ${pids}\nOperator log: ${op.logFile}\nStop everything with Ctrl-C.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
-    for (const b of brokers.values()) b.kill('SIGKILL');
+    await brokers?.killAll();
     await op?.stop();
     await zk?.stop();
     await cp?.stop();

@@ -4,15 +4,11 @@
 // real JMS client through the published failover URL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { V1ConfigMap, V1Pod, V1Service } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { startBroker, type BrokerProcess } from './support/brokers';
+import { BrokerSet, installCrd, nodeOf, portOpen } from './support/broker-set';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
 import { kubectlOk } from './support/kubectl';
 import { eventually } from './support/eventually';
@@ -21,7 +17,6 @@ import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
 import type { BrokerCluster } from '../src/api/types';
 
-const ROOT = join(__dirname, '..');
 const NS = 'mq';
 const NAME = 'xl';
 const ZK_PATH = `/activemq/leveldb-stores/${NS}/${NAME}`;
@@ -31,9 +26,7 @@ const SWITCH_GRACE_MS = 3000;
 let cp: ControlPlane;
 let zk: Ensemble;
 let op: OperatorProcess | undefined;
-let configDir: string;
-let dataRoot: string;
-const brokers = new Map<number, BrokerProcess>();
+let brokers: BrokerSet;
 let zkObs: ZkObserver;
 let svcObs: ServiceObserver;
 /** Times the operator was down on purpose: the Service cannot follow then. */
@@ -42,28 +35,10 @@ const operatorDown: [number, number][] = [];
 const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
 const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
 const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
-const indexOf = (pod: string) => Number(pod.slice(pod.lastIndexOf('-') + 1));
+const indexOf = nodeOf;
 
-async function startNode(i: number): Promise<void> {
-  brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(dataRoot, `node-${i}`), hostnameOverride: '127.0.0.1' }));
-}
-
-async function killNode(i: number): Promise<void> {
-  const b = brokers.get(i);
-  b?.kill('SIGKILL');
-  await b?.exited;
-  brokers.delete(i);
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
+const startNode = async (i: number) => void (await brokers.start(i));
+const killNode = (i: number) => brokers.kill(i);
 
 async function events(reason: string): Promise<{ note?: string; type?: string }[]> {
   const list = await getJson<{ items: { note?: string; type?: string; reason?: string }[] }>([
@@ -90,9 +65,7 @@ async function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> 
 before(async () => {
   cp = await startControlPlane();
   zk = await startEnsemble();
-  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
-  await k(['wait', '--for=condition=Established', 'crd/brokerclusters.amqkeeper.io']);
-  await k(['create', 'namespace', NS]);
+  await installCrd(cp.kubeconfig, NS);
   const bc = {
     apiVersion: 'amqkeeper.io/v1alpha1',
     kind: 'BrokerCluster',
@@ -108,24 +81,20 @@ before(async () => {
   op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
 
   // The brokers run exactly what the operator rendered for them.
-  const cm = await eventually(() => getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-broker-config`]), { what: 'rendered config' });
-  const work = mkdtempSync(join(tmpdir(), 'amq-keeper-failover-'));
-  configDir = join(work, 'config');
-  dataRoot = join(work, 'data');
-  mkdirSync(configDir, { recursive: true });
-  for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, file), content);
+  brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
+  await brokers.writeRenderedConfig();
 
   zkObs = new ZkObserver(zk.connectString, ZK_PATH, 'xlBroker');
   await zkObs.start();
   svcObs = new ServiceObserver(loadKubeConfig(cp.kubeconfig), NS, `${NAME}-master`);
   await svcObs.start();
-  await Promise.all([0, 1, 2].map(startNode));
+  await brokers.startAll(3);
 });
 
 after(async () => {
   zkObs?.stop();
   svcObs?.stop();
-  await Promise.all([...brokers.keys()].map(killNode));
+  await brokers?.killAll();
   await op?.stop();
   await zk?.stop();
   await cp?.stop();

@@ -1,0 +1,89 @@
+// The brokers of one BrokerCluster as local processes, started exactly from
+// the configuration the operator rendered into <name>-broker-config, with
+// every node's host pointed at 127.0.0.1.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { startBroker, type BrokerProcess } from './brokers';
+import { kubectlOk } from './kubectl';
+import { eventually } from './eventually';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Applies the CRD, waits until it is served, and creates the namespaces. */
+export async function installCrd(kubeconfig: string, ...namespaces: string[]): Promise<void> {
+  await kubectlOk(kubeconfig, ['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
+  await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
+  for (const ns of namespaces) await kubectlOk(kubeconfig, ['create', 'namespace', ns]);
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** Node index of a pod named <cluster>-broker-<i>. */
+export function nodeOf(pod: string): number {
+  return Number(pod.slice(pod.lastIndexOf('-') + 1));
+}
+
+export class BrokerSet {
+  readonly work: string;
+  readonly configDir: string;
+  private readonly brokers = new Map<number, BrokerProcess>();
+
+  constructor(
+    private readonly kubeconfig: string,
+    private readonly namespace: string,
+    private readonly cluster: string,
+    work?: string,
+  ) {
+    this.work = work ?? mkdtempSync(join(tmpdir(), `amq-keeper-${cluster}-`));
+    this.configDir = join(this.work, 'config');
+  }
+
+  /** Waits for the rendered ConfigMap and writes its files where the entrypoint reads them. */
+  async writeRenderedConfig(): Promise<V1ConfigMap> {
+    const cm = await eventually(
+      async () => JSON.parse(await kubectlOk(this.kubeconfig, ['-n', this.namespace, 'get', 'configmap', `${this.cluster}-broker-config`, '-o', 'json'])) as V1ConfigMap,
+      { what: `${this.cluster}-broker-config`, intervalMs: 200 },
+    );
+    mkdirSync(this.configDir, { recursive: true });
+    for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(this.configDir, file), content);
+    return cm;
+  }
+
+  async start(i: number): Promise<BrokerProcess> {
+    const b = await startBroker({ configDir: this.configDir, index: i, dataDir: join(this.work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1' });
+    this.brokers.set(i, b);
+    return b;
+  }
+
+  async startAll(count: number): Promise<void> {
+    await Promise.all(Array.from({ length: count }, (_, i) => this.start(i)));
+  }
+
+  /** kill -9, as a crash. */
+  async kill(i: number): Promise<void> {
+    const b = this.brokers.get(i);
+    b?.kill('SIGKILL');
+    await b?.exited;
+    this.brokers.delete(i);
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all([...this.brokers.keys()].map((i) => this.kill(i)));
+  }
+
+  pids(): Record<number, number> {
+    return Object.fromEntries([...this.brokers.entries()].map(([i, b]) => [i, b.pid]));
+  }
+}
