@@ -20,13 +20,18 @@ const durationPattern = '^[0-9]+(ms|s)$';
 
 const redeliveryPolicy = {
   type: 'object',
-  description: 'A broker-side redelivery policy (the redeliveryPlugin of activemq.xml).',
+  description:
+    'A broker-side redelivery policy (a redeliveryPolicy of the redeliveryPlugin in activemq.xml): when a consumer ' +
+    'gives a message up (poison ack), the broker sends it again after a delay, up to maximumRedeliveries times, then ' +
+    'to the dead-letter queue.',
   properties: {
     maximumRedeliveries: {
       type: 'integer',
       minimum: -1,
       default: 6,
-      description: 'Redeliveries before the message goes to the dead-letter queue; -1 means unlimited.',
+      description:
+        'Broker redeliveries before the message goes to the dead-letter queue (the message is delivered ' +
+        'maximumRedeliveries+1 times when spec.client.redeliveryPolicy.maximumRedeliveries is 0); -1 means unlimited.',
     },
     initialRedeliveryDelay: {
       type: 'integer',
@@ -43,7 +48,9 @@ const redeliveryPolicy = {
     useExponentialBackOff: {
       type: 'boolean',
       default: false,
-      description: 'Multiply the delay by backOffMultiplier after each redelivery.',
+      description:
+        'Multiply the delay by backOffMultiplier after each redelivery (initialRedeliveryDelay, then ' +
+        'redeliveryDelay*backOffMultiplier, then that times backOffMultiplier, ...).',
     },
     backOffMultiplier: {
       type: 'number',
@@ -68,13 +75,19 @@ const destinationPattern = {
   description: 'An ActiveMQ destination name or wildcard (">" matches everything, "*" one segment), e.g. "orders.>".',
 } as const;
 
+// Not empty: an empty prefix names the dead-letter queue after the queue
+// itself, so a poison message would go straight back where it came from.
 const prefixField = (what: string, dflt: string) =>
   ({
     type: 'string',
     default: dflt,
+    minLength: 1,
     maxLength: 64,
-    pattern: '^[A-Za-z0-9._-]*$',
-    description: `Prefix of the per-destination dead-letter queue for ${what} (letters, digits, ".", "_", "-").`,
+    pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*$',
+    description:
+      `individual strategy: prefix of the dead-letter queue for ${what}, e.g. "${dflt}" makes ${dflt}<name>. ` +
+      'Letters, digits, ".", "_" and "-", not starting with "." and never empty (an empty prefix would name the ' +
+      'dead-letter queue after the destination itself).',
   }) as const;
 
 const deadLetterSettings = {
@@ -83,31 +96,36 @@ const deadLetterSettings = {
     enum: ['shared', 'individual', 'discard'],
     default: 'shared',
     description:
-      'shared: one queue ActiveMQ.DLQ for all; individual: one dead-letter queue per destination ' +
-      '(queuePrefix/topicPrefix + name); discard: drop dead letters.',
+      'shared: one queue ActiveMQ.DLQ for all (sharedDeadLetterStrategy); individual: one dead-letter queue per ' +
+      'destination, queuePrefix/topicPrefix + its name, e.g. DLQ.orders (individualDeadLetterStrategy); discard: ' +
+      'drop dead letters (discarding).',
   },
   queuePrefix: prefixField('queues', 'DLQ.'),
   topicPrefix: prefixField('topics', 'DLQ.'),
   useQueueForTopicMessages: {
     type: 'boolean',
     default: true,
-    description: 'individual strategy: dead letters of topics go to a queue (true) or a topic (false).',
+    description: 'individual strategy: dead letters of topics go to a queue (true) or a topic (false) named topicPrefix + topic.',
   },
   processExpired: {
     type: 'boolean',
     default: true,
-    description: 'Send expired messages to the dead-letter queue (true) or drop them (false).',
+    description:
+      'Send messages whose time to live ran out to the dead-letter queue (true) or drop them (false). The broker ' +
+      'notices expiry when it pages a message in (a consumer or browser arrives) or in its periodic check (30 s).',
   },
   processNonPersistent: {
     type: 'boolean',
     default: false,
-    description: 'Also send non-persistent messages that fail delivery to the dead-letter queue.',
+    description:
+      'Also send non-persistent messages to the dead-letter queue (true); false drops a non-persistent poison or ' +
+      'expired message.',
   },
   expiration: {
     type: 'integer',
     minimum: 0,
     default: 0,
-    description: 'Milliseconds a message lives in the dead-letter queue; 0 keeps it forever.',
+    description: 'Milliseconds a message lives in the dead-letter queue (its new time to live there); 0 keeps it forever.',
   },
 } as const;
 
@@ -264,28 +282,48 @@ export const brokerClusterSpecSchema = {
           type: 'boolean',
           default: false,
           description:
-            'Delayed and scheduled delivery (AMQ_SCHEDULED_DELAY/_PERIOD/_REPEAT/_CRON). Scheduled jobs live in ' +
-            'a store that replicated LevelDB does not replicate: they do not survive a failover.',
+            'Delayed and scheduled delivery: a producer sets AMQ_SCHEDULED_DELAY (ms), AMQ_SCHEDULED_PERIOD (ms), ' +
+            'AMQ_SCHEDULED_REPEAT (a message is delivered REPEAT+1 times) or AMQ_SCHEDULED_CRON. Needed by ' +
+            'redelivery. Scheduled jobs (and messages waiting for a broker redelivery) live in the scheduler store of ' +
+            'the node that was master, which replicated LevelDB does not replicate: the new master after a failover ' +
+            'does not deliver them (Warning SchedulerNotReplicated).',
         },
         redelivery: {
           type: 'object',
-          description: 'Broker-side redelivery (requires schedulerSupport).',
+          description:
+            'Broker-side redelivery, the redeliveryPlugin (requires schedulerSupport). It starts when a consumer gives ' +
+            'a message up, which the client does after its own jms.redeliveryPolicy (spec.client.redeliveryPolicy, ' +
+            'client default 6 redeliveries); set spec.client.redeliveryPolicy.maximumRedeliveries: 0 to let this ' +
+            'policy alone decide, otherwise every broker redelivery is followed by client redeliveries (Warning ' +
+            'ClientRedeliveryStacks). A message waiting for a broker redelivery is in the scheduler store, which is ' +
+            'not replicated. An empty redelivery: {} applies ActiveMQ\'s defaults (6 redeliveries, 1000 ms) to every ' +
+            'destination.',
           properties: {
             fallbackToDeadLetter: {
               type: 'boolean',
               default: true,
-              description: 'Send to the dead-letter queue when no policy matches the destination.',
+              description:
+                'When no policy matches the destination (destinations listed, no defaultPolicy): send the message ' +
+                'to the dead-letter queue (true) or do nothing (false).',
             },
             sendToDlqIfMaxRetriesExceeded: {
               type: 'boolean',
               default: true,
-              description: 'Send to the dead-letter queue after maximumRedeliveries.',
+              description: 'After maximumRedeliveries: send the message to the dead-letter queue (true) or drop it (false).',
             },
-            defaultPolicy: redeliveryPolicy,
+            defaultPolicy: {
+              ...redeliveryPolicy,
+              description:
+                'The policy of every destination no entry of destinations matches. Unset with destinations listed: ' +
+                'those other destinations get no broker redelivery (see fallbackToDeadLetter). Unset with no ' +
+                'destinations: ActiveMQ\'s defaults.',
+            },
             destinations: {
               type: 'array',
               maxItems: 64,
-              description: 'Policies for particular queues or topics, matched before the default policy.',
+              description:
+                'Policies for particular queues or topics, matched before the default policy; the most specific ' +
+                'match wins (an exact name, then a narrower wildcard).',
               items: {
                 type: 'object',
                 description: 'A redelivery policy for the queues or topics that match.',
@@ -307,13 +345,18 @@ export const brokerClusterSpecSchema = {
         },
         deadLetter: {
           type: 'object',
-          description: 'Where messages go that cannot be delivered (poison or expired).',
+          description:
+            'Where messages go that cannot be delivered: poison messages (given up by the consumer and, with ' +
+            'redelivery, by the broker) and expired ones. Unset: the broker default, shared ActiveMQ.DLQ for ' +
+            'persistent messages, expired ones included.',
           properties: {
             ...deadLetterSettings,
             destinations: {
               type: 'array',
               maxItems: 64,
-              description: 'Dead-letter settings for particular queues or topics, matched before the default.',
+              description:
+                'Dead-letter settings for particular queues or topics, matched before the ones above; the most ' +
+                'specific match wins (an exact name, then a narrower wildcard).',
               items: {
                 type: 'object',
                 description: 'Dead-letter settings for the queues or topics that match.',
@@ -346,7 +389,9 @@ export const brokerClusterSpecSchema = {
         useAsyncSend: {
           type: 'boolean',
           default: false,
-          description: 'jms.useAsyncSend: send persistent messages without waiting (use a completion callback).',
+          description:
+            'jms.useAsyncSend: send persistent messages without waiting for the broker; the producer learns the ' +
+            'outcome only through a completion callback (ActiveMQMessageProducer.send(message, AsyncCallback)).',
         },
         randomize: {
           type: 'boolean',
@@ -365,13 +410,27 @@ export const brokerClusterSpecSchema = {
         },
         redeliveryPolicy: {
           type: 'object',
-          description: 'Client-side jms.redeliveryPolicy.* options.',
+          description:
+            'Client-side redelivery, jms.redeliveryPolicy.*: a consumer that rolls back (or recovers) gets the ' +
+            'message again from its own session after the delay, up to maximumRedeliveries times; then it gives the ' +
+            'message up (poison ack) and the broker moves it to the dead-letter queue, or starts spec.broker.redelivery.',
           properties: {
-            maximumRedeliveries: { type: 'integer', minimum: -1, description: 'Client default 6; -1 unlimited.' },
-            initialRedeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds; client default 1000.' },
-            redeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds; client default 1000.' },
-            useExponentialBackOff: { type: 'boolean', description: 'Client default false.' },
+            maximumRedeliveries: {
+              type: 'integer',
+              minimum: -1,
+              description:
+                'Client default 6 (7 deliveries); -1 unlimited (the message is never given up); 0 gives it up at ' +
+                'the first rollback, which leaves redelivery to spec.broker.redelivery.',
+            },
+            initialRedeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds before the first redelivery; client default 1000.' },
+            redeliveryDelay: { type: 'integer', minimum: 0, description: 'Milliseconds between later redeliveries; client default 1000.' },
+            useExponentialBackOff: { type: 'boolean', description: 'Multiply the delay by backOffMultiplier each time; client default false.' },
             backOffMultiplier: { type: 'number', minimum: 1, description: 'Client default 5.' },
+            maximumRedeliveryDelay: {
+              type: 'integer',
+              minimum: -1,
+              description: 'Upper bound in milliseconds for the exponential delay; client default -1 (no bound).',
+            },
           },
         },
       },

@@ -53,8 +53,67 @@ export function checkSpec(c: BrokerCluster, facts: SpecFacts): SpecCheck {
       reason: 'SchedulerNotReplicated',
       field: 'spec.broker.schedulerSupport',
       message:
-        'scheduled and delayed messages are kept in a store that replicated LevelDB does not replicate: they are lost on failover',
+        'scheduled and delayed messages' +
+        (s.broker.redelivery ? ', and messages waiting for a broker redelivery,' : '') +
+        ' are kept only in the scheduler store of the node that is master, which replicated LevelDB does not ' +
+        'replicate: after a failover the new master does not deliver them',
     });
   }
+  const stacked = clientRedeliveryStacks(c);
+  if (stacked) warnings.push(stacked);
   return { blocking, warnings };
 }
+
+/** org.apache.activemq.RedeliveryPolicy's default maximumRedeliveries, on the client and in the broker. */
+export const ACTIVEMQ_DEFAULT_MAXIMUM_REDELIVERIES = 6;
+
+/**
+ * How many times a consumer that rolls back every delivery receives one
+ * message before it reaches the dead-letter queue, with client-side maximum
+ * c and broker-side maximum b (both >= 0). The client redelivers until the
+ * message's redelivery counter exceeds c, then gives it up; the broker's
+ * redelivery k (1..b) arrives with counter k, so the client redelivers it
+ * again until c is exceeded, at least once:
+ * (c+1) + sum over k=1..b of max(1, c+1-k). With c = 0 that is b+1.
+ * Measured on ActiveMQ 5.16.8 by test/features.test.ts.
+ */
+export function poisonDeliveries(clientMax: number, brokerMax: number): number {
+  let n = clientMax + 1;
+  for (let k = 1; k <= brokerMax; k++) n += Math.max(1, clientMax + 1 - k);
+  return n;
+}
+
+/** Broker-side redelivery whose count the client's own redelivery multiplies. */
+function clientRedeliveryStacks(c: BrokerCluster): Problem | undefined {
+  const r = c.spec.broker.redelivery;
+  if (!r) return undefined;
+  const set = c.spec.client.redeliveryPolicy?.maximumRedeliveries;
+  const clientMax = set ?? ACTIVEMQ_DEFAULT_MAXIMUM_REDELIVERIES;
+  if (clientMax === 0) return undefined;
+  const field = 'spec.client.redeliveryPolicy.maximumRedeliveries';
+  const is = set === undefined ? `unset (client default ${clientMax})` : `${clientMax}`;
+  if (clientMax < 0) {
+    return {
+      reason: 'ClientRedeliveryStacks',
+      field,
+      message: `${is}: consumers redeliver a rolled-back message forever and never give it up, so spec.broker.redelivery never starts; set it to 0 to let spec.broker.redelivery decide`,
+    };
+  }
+  // The default policy if there is one (an empty redelivery: {} renders ActiveMQ's), else the first listed.
+  const first = r.defaultPolicy || !r.destinations?.length ? undefined : r.destinations[0];
+  const brokerMax = (first ? first.policy : r.defaultPolicy)?.maximumRedeliveries ?? ACTIVEMQ_DEFAULT_MAXIMUM_REDELIVERIES;
+  const which = first ? `the policy of ${first.queue !== undefined ? `queue ${first.queue}` : `topic ${first.topic ?? ''}`}` : 'the default policy';
+  const example =
+    brokerMax < 0
+      ? 'without end'
+      : `${poisonDeliveries(clientMax, brokerMax)} times, not ${brokerMax + 1}, with ${which} (${brokerMax} broker ${brokerMax === 1 ? 'redelivery' : 'redeliveries'})`;
+  return {
+    reason: 'ClientRedeliveryStacks',
+    field,
+    message:
+      `${is}: consumers redeliver a rolled-back message themselves before giving it up to spec.broker.redelivery, ` +
+      `and again after every broker redelivery, so a poison message is delivered ${example}; set it to 0 to let ` +
+      'spec.broker.redelivery alone decide',
+  };
+}
+

@@ -92,3 +92,67 @@ test('the discard strategy drops dead letters; no deadLetter keeps the broker de
   assert.equal(find(plain, 'deadLetterStrategy').length, 0);
   assert.equal(find(plain, 'redeliveryPlugin').length, 0);
 });
+
+test('redelivery: destinations without a defaultPolicy render no defaultEntry (so fallbackToDeadLetter applies); redelivery: {} is ActiveMQ defaults for all', () => {
+  const listed = create(
+    renderActiveMqXml(
+      cluster({ broker: { schedulerSupport: true, redelivery: { fallbackToDeadLetter: false, destinations: [{ queue: 'orders.>', policy: { maximumRedeliveries: 2 } }] } } }),
+      0,
+    ),
+  );
+  assert.deepEqual(find(listed, 'redeliveryPlugin')[0], { fallbackToDeadLetter: 'false', sendToDlqIfMaxRetriesExceeded: 'true' });
+  assert.equal(find(listed, 'defaultEntry').length, 0);
+  assert.deepEqual(
+    find(listed, 'redeliveryPolicy').map((p) => [p.queue, p.maximumRedeliveries]),
+    [['orders.>', '2']],
+  );
+  const empty = create(renderActiveMqXml(cluster({ broker: { schedulerSupport: true, redelivery: {} } }), 0));
+  assert.equal(find(empty, 'defaultEntry').length, 1);
+  assert.deepEqual(find(empty, 'redeliveryPolicy'), [
+    {
+      maximumRedeliveries: '6',
+      initialRedeliveryDelay: '1000',
+      redeliveryDelay: '1000',
+      useExponentialBackOff: 'false',
+      backOffMultiplier: '5',
+      maximumRedeliveryDelay: '-1',
+    },
+  ]);
+});
+
+test('per-destination dead-letter settings come first, each complete, then the catch-all queue and topic entries', () => {
+  const c = cluster({
+    broker: {
+      deadLetter: {
+        strategy: 'individual',
+        processExpired: false,
+        processNonPersistent: true,
+        destinations: [
+          { queue: 'orders.>', strategy: 'shared' },
+          { topic: 'events.*', strategy: 'discard' },
+        ],
+      },
+    },
+  });
+  const xml = renderActiveMqXml(c, 0);
+  // Wildcards are escaped in the file and read back unchanged.
+  assert.match(xml, /<policyEntry queue="orders\.&gt;">/);
+  const doc = create(xml);
+  assert.deepEqual(
+    find(doc, 'policyEntry').map((e) => e.queue ?? `topic ${e.topic}`),
+    ['orders.>', 'topic events.*', '>', 'topic >'],
+  );
+  assert.deepEqual(find(doc, 'sharedDeadLetterStrategy'), [{ processExpired: 'true', processNonPersistent: 'false', expiration: '0' }]);
+  assert.equal(find(doc, 'discarding').length, 1);
+  const individual = find(doc, 'individualDeadLetterStrategy');
+  assert.equal(individual.length, 2, 'the catch-all queue and topic entries');
+  assert.deepEqual(individual[0], {
+    queuePrefix: 'DLQ.',
+    topicPrefix: 'DLQ.',
+    useQueueForQueueMessages: 'true',
+    useQueueForTopicMessages: 'true',
+    processExpired: 'false',
+    processNonPersistent: 'true',
+    expiration: '0',
+  });
+});

@@ -88,6 +88,16 @@ function addDestinationPolicy(broker: XMLBuilder, c: BrokerCluster): void {
   if (dl) addDeadLetterStrategy(topic, dl);
 }
 
+/** org.apache.activemq.RedeliveryPolicy's own defaults. */
+const ACTIVEMQ_DEFAULT_REDELIVERY: RedeliveryPolicy = {
+  maximumRedeliveries: 6,
+  initialRedeliveryDelay: 1000,
+  redeliveryDelay: 1000,
+  useExponentialBackOff: false,
+  backOffMultiplier: 5,
+  maximumRedeliveryDelay: -1,
+};
+
 function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
   const r = c.spec.broker.redelivery;
   if (!r) return;
@@ -99,19 +109,18 @@ function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
       attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }),
     );
   const map = plugin.ele(CORE_NS, 'redeliveryPolicyMap').ele(CORE_NS, 'redeliveryPolicyMap');
-  if (r.destinations && r.destinations.length > 0) {
+  const destinations = r.destinations ?? [];
+  if (destinations.length > 0) {
     const entries = map.ele(CORE_NS, 'redeliveryPolicyEntries');
-    for (const d of r.destinations) entries.ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(d.policy, d)));
+    for (const d of destinations) entries.ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(d.policy, d)));
   }
-  const dflt: RedeliveryPolicy = r.defaultPolicy ?? {
-    maximumRedeliveries: 6,
-    initialRedeliveryDelay: 1000,
-    redeliveryDelay: 1000,
-    useExponentialBackOff: false,
-    backOffMultiplier: 5,
-    maximumRedeliveryDelay: -1,
-  };
-  map.ele(CORE_NS, 'defaultEntry').ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(dflt)));
+  // A defaultEntry matches every destination, which would make
+  // fallbackToDeadLetter dead code: with destinations listed and no
+  // defaultPolicy, the other destinations get no broker redelivery (their
+  // poison messages go to the dead-letter queue, or nowhere without the
+  // fallback). An empty redelivery: {} still means ActiveMQ's defaults for all.
+  const dflt = r.defaultPolicy ?? (destinations.length === 0 ? ACTIVEMQ_DEFAULT_REDELIVERY : undefined);
+  if (dflt) map.ele(CORE_NS, 'defaultEntry').ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(dflt)));
 }
 
 // The ConfigMap and each pod's revision both need the rendered file; one

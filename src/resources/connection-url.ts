@@ -6,12 +6,22 @@ import { names } from '../metadata/names';
 
 type Query = [string, string | number | boolean][];
 
+/** spec.client.redeliveryPolicy fields, each published as jms.redeliveryPolicy.<field>. */
+export const CLIENT_REDELIVERY_OPTIONS = [
+  'maximumRedeliveries',
+  'initialRedeliveryDelay',
+  'redeliveryDelay',
+  'useExponentialBackOff',
+  'backOffMultiplier',
+  'maximumRedeliveryDelay',
+] as const;
+
 function clientOptions(c: BrokerCluster): Query {
   const cl = c.spec.client;
   const q: Query = [];
   if (cl.useAsyncSend) q.push(['jms.useAsyncSend', true]);
   const rp = cl.redeliveryPolicy ?? {};
-  for (const key of ['maximumRedeliveries', 'initialRedeliveryDelay', 'redeliveryDelay', 'useExponentialBackOff', 'backOffMultiplier'] as const) {
+  for (const key of CLIENT_REDELIVERY_OPTIONS) {
     const v = rp[key];
     if (v !== undefined) q.push([`jms.redeliveryPolicy.${key}`, v]);
   }

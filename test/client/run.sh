@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # JMS test client (see src/main/java/amqkeeper/testclient/Main.java).
-#   test/client/run.sh ping    --url U [--timeout-ms T]
-#   test/client/run.sh produce --url U --queue Q --count N [--persistent] [--async] [--start-seq S] ...
+#   test/client/run.sh ping    --url U [--timeout-ms T]      (reports the options the URL set)
+#   test/client/run.sh produce --url U --queue Q --count N [--persistent | --non-persistent] [--async]
+#                              [--start-seq S] [--ttl-ms L] [--delay-ms D] [--period-ms P] [--repeat R] [--cron C] ...
 #   test/client/run.sh consume --url U --queue Q --expect N [--idle-timeout-ms T] [--drain-ms D] ...
+#   test/client/run.sh receive --url U --queue Q --for-ms D [--max N]     (every message, timestamped)
+#   test/client/run.sh consume-rollback --url U --queue Q --for-ms D [--mode transacted|client-ack] [--max N]
+#   test/client/run.sh browse  --url U --queue Q [--max N]                (a queue, not consumed)
+#   test/client/run.sh scheduled --url U [--wait-ms W]                    (the broker's scheduled jobs)
 #   test/client/run.sh build   (only builds; prints the output directory)
 # stdout: one JSON object per line, the last with "event":"summary" or "fatal".
 # Builds with mvn on first use into $AMQ_KEEPER_CACHE (default

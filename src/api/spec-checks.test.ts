@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkSpec, poisonDeliveries } from './spec-checks';
+import { cluster } from '../../test/fixtures/clusters';
+
+test('poison deliveries: the client count restarts after every broker redelivery', () => {
+  assert.equal(poisonDeliveries(6, 0), 7, 'client only: 1 + 6');
+  assert.equal(poisonDeliveries(0, 3), 4, 'broker only: 1 + 3');
+  assert.equal(poisonDeliveries(6, 1), 13, 'measured by test/features.test.ts');
+  assert.equal(poisonDeliveries(6, 2), 18);
+  assert.equal(poisonDeliveries(6, 6), 28, 'both at ActiveMQ defaults');
+  assert.equal(poisonDeliveries(1, 4), 2 + 1 + 1 + 1 + 1, 'broker redeliveries past the client maximum are given up at once');
+});
+
+const reasons = (c: ReturnType<typeof cluster>) => checkSpec(c, {}).warnings.map((w) => w.reason);
+
+test('broker redelivery with client redelivery on is reported, with how often a poison message is delivered', () => {
+  const both = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} } }), {}).warnings;
+  assert.deepEqual(both.map((w) => w.reason), ['SchedulerNotReplicated', 'ClientRedeliveryStacks']);
+  assert.equal(both[1]?.field, 'spec.client.redeliveryPolicy.maximumRedeliveries');
+  assert.match(both[1]?.message ?? '', /^unset \(client default 6\): .* delivered 28 times, not 7, with the default policy \(6 broker redeliveries\); set it to 0/);
+  const listed = checkSpec(
+    cluster({
+      broker: { schedulerSupport: true, redelivery: { destinations: [{ queue: 'a.>', policy: { maximumRedeliveries: 1 } }] } },
+      client: { redeliveryPolicy: { maximumRedeliveries: 2 } },
+    }),
+    {},
+  ).warnings;
+  assert.match(listed[1]?.message ?? '', /^2: .* delivered 5 times, not 2, with the policy of queue a\.> \(1 broker redelivery\)/);
+  const forever = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: -1 } } }), {}).warnings;
+  assert.match(forever[1]?.message ?? '', /never give it up, so spec\.broker\.redelivery never starts/);
+  assert.deepEqual(reasons(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } })), ['SchedulerNotReplicated']);
+  assert.deepEqual(reasons(cluster({ client: { redeliveryPolicy: { maximumRedeliveries: 6 } } })), [], 'client redelivery alone is fine');
+});
+
+test('SchedulerNotReplicated names broker redeliveries only when there are any', () => {
+  const [plain] = checkSpec(cluster({ broker: { schedulerSupport: true } }), {}).warnings;
+  assert.match(plain?.message ?? '', /^scheduled and delayed messages are kept only in the scheduler store .* the new master does not deliver them$/);
+  const [withRedelivery] = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } }), {}).warnings;
+  assert.match(withRedelivery?.message ?? '', /^scheduled and delayed messages, and messages waiting for a broker redelivery, are kept/);
+});
