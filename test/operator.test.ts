@@ -120,9 +120,10 @@ describe('a BrokerCluster from the seed example', () => {
     const conn = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-connection']);
     assert.equal(
       conn.data?.failoverUrl,
-      'failover:(tcp://xl-broker-0.mq.svc:61616,tcp://xl-broker-1.mq.svc:61617,tcp://xl-broker-2.mq.svc:61618)?randomize=false&jms.useAsyncSend=true',
+      'failover:(tcp://xl-broker-0.mq.svc:61616,tcp://xl-broker-1.mq.svc:61617,tcp://xl-broker-2.mq.svc:61618)' +
+        '?randomize=false&jms.useAsyncSend=true&jms.redeliveryPolicy.maximumRedeliveries=0',
     );
-    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616?jms.useAsyncSend=true');
+    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616?jms.useAsyncSend=true&jms.redeliveryPolicy.maximumRedeliveries=0');
   });
 
   test('reports status with conditions and printer columns', async () => {
@@ -160,10 +161,10 @@ describe('a BrokerCluster from the seed example', () => {
     await k(['-n', NS, 'patch', 'bc', 'xl', '--type=merge', '-p', '{"spec":{"client":{"useAsyncSend":false,"maxReconnectAttempts":3}}}']);
     const conn = await eventually(async () => {
       const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'xl-connection']);
-      assert.match(cm.data?.failoverUrl ?? '', /\?randomize=false&maxReconnectAttempts=3$/);
+      assert.match(cm.data?.failoverUrl ?? '', /\?randomize=false&maxReconnectAttempts=3&jms\.redeliveryPolicy\.maximumRedeliveries=0$/);
       return cm;
     });
-    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616');
+    assert.equal(conn.data?.masterUrl, 'tcp://xl-master.mq.svc:61616?jms.redeliveryPolicy.maximumRedeliveries=0');
     await op.settle();
     const after = versions(await owned('xl'));
     const changed = Object.keys(after).filter((key) => after[key] !== before[key]);
