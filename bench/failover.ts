@@ -17,7 +17,7 @@ import { startOperatorProcess } from '../test/support/operator-process';
 import { kubectlOk } from '../test/support/kubectl';
 import { ServiceObserver, ZkObserver } from '../test/support/observers';
 import { loadKubeConfig } from '../src/kube/client';
-import { ROOT, summary, writeResult } from './support';
+import { operatorNodeFlags, ROOT, summary, writeResult } from './support';
 
 const FAILOVERS = Number(process.env.BENCH_FAILOVERS ?? 20);
 const SESSION_TIMEOUT_MS = 2000;
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: `${SESSION_TIMEOUT_MS}ms` },
     };
     await k(['apply', '-f', '-'], stringify({ apiVersion: 'amqkeeper.io/v1alpha1', kind: 'BrokerCluster', metadata: { name: NAME, namespace: NS }, spec }));
-    const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, args: ['--log-level', 'warn'] });
+    const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, nodeFlags: operatorNodeFlags(), args: ['--log-level', 'warn'] });
     const set = (brokers = new BrokerSet(cp.kubeconfig, NS, NAME));
     await set.writeRenderedConfig();
     const zkObs = new ZkObserver(zk.connectString, `/activemq/leveldb-stores/${NS}/${NAME}`, 'xlBroker');

@@ -10,7 +10,8 @@ import { startControlPlane } from '../test/support/control-plane';
 import { kubectlOk } from '../test/support/kubectl';
 import { loadKubeConfig } from '../src/kube/client';
 import type { BrokerCluster } from '../src/api/types';
-import { ROOT, startOperatorProcess, writeResult } from './support';
+import { operatorNodeFlags, ROOT, writeResult } from './support';
+import { startOperatorProcess } from '../test/support/operator-process';
 
 const COUNT = Number(process.env.BENCH_CLUSTERS ?? 100);
 const NS = 'bench';
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     const count = async (apiVersion: string, kind: string) =>
       (await api.list<KubernetesObject>(apiVersion, kind, NS, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=amq-keeper')).items.length;
 
-    const op = await startOperatorProcess(cp.kubeconfig, ['--no-master-tracking', '--log-level', 'warn']);
+    const nodeFlags = process.env.OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? operatorNodeFlags();
+    const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, nodeFlags, args: ['--no-master-tracking', '--log-level', 'warn'] });
     const docs = Array.from({ length: COUNT }, (_, i) =>
       stringify({
         apiVersion: 'amqkeeper.io/v1alpha1',
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       targets: { convergeMs: 30_000, resyncWrites: 0, peakRssMb: 150 },
       pass: convergeMs < 30_000 && resyncWrites === 0 && peakRssMb < 150,
       node: process.version,
+      nodeFlags: nodeFlags.join(' '),
       at: new Date().toISOString(),
     };
     const file = writeResult('reconcile', result);

@@ -101,7 +101,6 @@ ports_free() {
 start_proc() {
   local n="$1" p
   if p="$(pid_of "$n")"; then log "node $n already running (pid $p)"; return 0; fi
-  ports_free "$n"
   write_config "$n"
   # setsid: the node outlives the calling shell; `down`/`stop-node` end it.
   setsid java -Xms32m -Xmx128m -XX:+UseSerialGC \
@@ -155,6 +154,8 @@ case "$cmd" in
     command -v java >/dev/null || die "java not found on PATH"
     ZK_HOME="$("$HACK_DIR/fetch-zookeeper.sh")"
     load_ports "$STATE" record
+    # Every port is checked before any node starts, so a refusal leaves nothing behind.
+    for n in "${NODES[@]}"; do pid_of "$n" >/dev/null || ports_free "$n"; done
     for n in "${NODES[@]}"; do start_proc "$n"; done
     start=$SECONDS
     if ! (wait_serving "${NODES[@]}"); then

@@ -62,6 +62,26 @@ async function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> 
   );
 }
 
+/**
+ * After a kill, a new master is elected from the survivors. Replicated LevelDB
+ * sometimes never finishes that election (about one kill in twenty here: the
+ * elector keeps reaching for the dead master and never reports its own
+ * position); a person would restart the survivors, and so does the test, saying so.
+ */
+async function survivorsElect(old: string): Promise<void> {
+  try {
+    await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 45_000, what: 'an election' });
+  } catch {
+    const survivors = Object.keys(brokers.pids()).map(Number);
+    console.log(`# no master 45 s after killing ${old}: restarting ${survivors.map((i) => `xl-broker-${i}`).join(', ')} (replicated LevelDB election hang)`);
+    for (const i of survivors) {
+      await brokers.stop(i);
+      await startNode(i);
+    }
+    await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 90_000, what: 'an election after restarting the survivors' });
+  }
+}
+
 before(async () => {
   cp = await startControlPlane();
   zk = await startEnsemble();
@@ -126,6 +146,7 @@ describe('master tracking against real brokers', () => {
     const before = (await cluster()).status?.failovers ?? 0;
     const t0 = Date.now();
     await killNode(indexOf(old));
+    await survivorsElect(old);
     const next = await settledMaster(old);
     const switchMs = Date.now() - t0;
     assert.ok(switchMs < 30_000, `switched in ${switchMs} ms`);
@@ -161,6 +182,7 @@ describe('master tracking against real brokers', () => {
       await producer.when((e) => e.event === 'progress' && Number(e.sent) >= at);
       const master = await settledMaster();
       await killNode(indexOf(master));
+      await survivorsElect(master);
       await settledMaster(master);
       await startNode(indexOf(master));
     }
@@ -170,6 +192,7 @@ describe('master tracking against real brokers', () => {
     const got = await consumeAll(url, 'failover.test', COUNT, async () => {
       const master = await settledMaster();
       await killNode(indexOf(master));
+      await survivorsElect(master);
       await settledMaster(master);
       await startNode(indexOf(master));
     });
@@ -192,7 +215,7 @@ describe('master tracking against real brokers', () => {
     operatorDown.push(down);
     await op?.kill('SIGKILL');
     await killNode(indexOf(master));
-    await eventually(() => assert.ok(zkObs.current && zkObs.current !== master), { timeoutMs: 60_000, what: 'ZooKeeper elects another master' });
+    await survivorsElect(master);
     op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
     const next = await settledMaster(master);
     down[1] = Date.now();

@@ -1,10 +1,11 @@
 // Writes desired objects with server-side apply under the one field manager,
 // skipping objects whose live copy already matches, and counts every write.
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/group';
 import { ANNOTATION_APPLIED } from '../metadata/labels';
 import { revisionOf } from '../resources/revision';
 import type { KubeClients } from './client';
+import { pathOf } from './kinds';
 import { isSubset } from './subset';
 import { metrics } from '../observability/metrics';
 
@@ -16,6 +17,10 @@ export function withAppliedHash<T extends KubernetesObject>(obj: T): T {
   return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [ANNOTATION_APPLIED]: hash } } };
 }
 
+function pathFor(obj: KubernetesObject): string {
+  return pathOf(obj.kind, obj.metadata?.namespace, obj.metadata?.name ?? '');
+}
+
 export class Applier {
   constructor(private readonly kube: KubeClients) {}
 
@@ -24,18 +29,23 @@ export class Applier {
     const body = withAppliedHash(obj);
     if (live && isSubset(body, live)) return false;
     metrics.writes.inc({ verb: 'apply', kind: obj.kind ?? '' });
-    await this.kube.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    // An apply body is YAML; JSON is YAML.
+    await this.kube.rest.send('PATCH', pathFor(body), {
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      body,
+      contentType: 'application/apply-patch+yaml',
+    });
     return true;
   }
 
   /** Merge-patches part of an object (used for pod labels: a pod spec cannot be re-applied). */
   async mergePatch(obj: KubernetesObject): Promise<void> {
     metrics.writes.inc({ verb: 'patch', kind: obj.kind ?? '' });
-    await this.kube.objects.patch(obj, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    await this.kube.rest.send('PATCH', pathFor(obj), { query: { fieldManager: FIELD_MANAGER }, body: obj, contentType: 'application/merge-patch+json' });
   }
 
   async delete(obj: KubernetesObject): Promise<void> {
     metrics.writes.inc({ verb: 'delete', kind: obj.kind ?? '' });
-    await this.kube.objects.delete(obj);
+    await this.kube.rest.send('DELETE', pathFor(obj));
   }
 }

@@ -1,13 +1,15 @@
-// One place that turns a kubeconfig into the API clients the operator uses.
-import { CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, KubernetesObjectApi, StorageV1Api } from '@kubernetes/client-node';
+// One place that turns a kubeconfig into the API access the operator uses:
+// the kubeconfig itself (watches go through the library's Watch) and the
+// REST helper for every list, read and write.
+import { KubeConfig } from '@kubernetes/client-node';
+import { pathOf } from './kinds';
+import { KubeRest } from './rest';
 
 export interface KubeClients {
   config: KubeConfig;
-  objects: KubernetesObjectApi;
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-  events: EventsV1Api;
-  storage: StorageV1Api;
+  rest: KubeRest;
+  /** The one cluster-scoped read of a reconcile. */
+  storage: { readStorageClass(p: { name: string }): Promise<unknown> };
 }
 
 /** Loads KUBECONFIG (or the given file), or the in-cluster service account. */
@@ -19,17 +21,15 @@ export function loadKubeConfig(file?: string): KubeConfig {
 }
 
 export function makeClients(config: KubeConfig): KubeClients {
+  const rest = new KubeRest(config);
   return {
     config,
-    objects: KubernetesObjectApi.makeApiClient(config),
-    core: config.makeApiClient(CoreV1Api),
-    custom: config.makeApiClient(CustomObjectsApi),
-    events: config.makeApiClient(EventsV1Api),
-    storage: config.makeApiClient(StorageV1Api),
+    rest,
+    storage: { readStorageClass: ({ name }) => rest.get(pathOf('StorageClass', undefined, name)) },
   };
 }
 
-/** HTTP status of an error thrown by the client, if it carries one. */
+/** HTTP status of an error thrown by a request, if it carries one. */
 export function statusCode(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;
@@ -38,7 +38,7 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
-/** The API server's message of a client error, else the error's own. */
+/** The API server's message of a request error, else the error's own. */
 export function errorMessage(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'body' in err) {
     const body = (err as { body: unknown }).body;

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { API_VERSION, KIND, REPORTING_CONTROLLER } from '../api/group';
 import type { BrokerCluster } from '../api/types';
 import type { KubeClients } from './client';
+import { pathOf } from './kinds';
 import { metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 
@@ -55,7 +56,8 @@ export class KubeEventRecorder implements EventRecorder {
     };
     metrics.writes.inc({ verb: 'event', kind: 'Event' });
     try {
-      await this.kube.events.createNamespacedEvent({ namespace, body: event });
+      // V1MicroTime serializes with the microseconds the API server requires.
+      await this.kube.rest.send('POST', pathOf('Event', namespace), { body: event });
       this.log.info('event', { namespace, cluster: c.metadata.name, type, reason, note });
     } catch (err) {
       this.log.warn('could not record event', { namespace, cluster: c.metadata.name, reason, error: String(err) });

@@ -1,32 +1,26 @@
 // Watches (list + watch, cached) of BrokerClusters and of every kind the
 // operator owns, in all namespaces or in the ones it was told to watch.
 // Reads in reconcile come from these caches, never from extra GETs.
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, KIND, PLURAL } from '../api/group';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { KIND } from '../api/group';
 import { MANAGED_SELECTOR } from '../metadata/labels';
 import type { KubeClients } from './client';
 import type { Logger } from '../observability/logger';
 import { Informer } from './informer';
+import { pathOf } from './kinds';
 
 export interface WatchedKind {
-  apiVersion: string;
   kind: string;
-  /** URL path segment of the collection, e.g. "api/v1" + "pods". */
-  group: string;
-  plural: string;
   labelSelector?: string;
 }
 
-export const BROKER_CLUSTERS: WatchedKind = { apiVersion: API_VERSION, kind: KIND, group: `apis/${API_VERSION}`, plural: PLURAL };
+export const BROKER_CLUSTERS: WatchedKind = { kind: KIND };
 
 /** Kinds owned by a BrokerCluster; only objects labelled as managed by amq-keeper are cached. */
-export const OWNED_KINDS: WatchedKind[] = [
-  { apiVersion: 'v1', kind: 'Pod', group: 'api/v1', plural: 'pods', labelSelector: MANAGED_SELECTOR },
-  { apiVersion: 'v1', kind: 'Service', group: 'api/v1', plural: 'services', labelSelector: MANAGED_SELECTOR },
-  { apiVersion: 'v1', kind: 'ConfigMap', group: 'api/v1', plural: 'configmaps', labelSelector: MANAGED_SELECTOR },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', group: 'api/v1', plural: 'persistentvolumeclaims', labelSelector: MANAGED_SELECTOR },
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', group: 'apis/policy/v1', plural: 'poddisruptionbudgets', labelSelector: MANAGED_SELECTOR },
-];
+export const OWNED_KINDS: WatchedKind[] = ['Pod', 'Service', 'ConfigMap', 'PersistentVolumeClaim', 'PodDisruptionBudget'].map((kind) => ({
+  kind,
+  labelSelector: MANAGED_SELECTOR,
+}));
 
 export type ChangeHandler = (kind: string, obj: KubernetesObject, event: 'add' | 'update' | 'delete') => void;
 
@@ -41,9 +35,9 @@ export class Informers {
   ) {}
 
   private make(w: WatchedKind, namespace: string | undefined, onChange: ChangeHandler): Informer {
-    const path = namespace ? `/${w.group}/namespaces/${namespace}/${w.plural}` : `/${w.group}/${w.plural}`;
-    const list = () =>
-      this.kube.objects.list<KubernetesObject>(w.apiVersion, w.kind, namespace, undefined, undefined, undefined, undefined, w.labelSelector);
+    const path = pathOf(w.kind, namespace);
+    // Plain JSON: the informer trims and caches the items as they come.
+    const list = () => this.kube.rest.get<KubernetesListObject<KubernetesObject>>(path, { labelSelector: w.labelSelector });
     return new Informer(
       this.kube.config,
       path,

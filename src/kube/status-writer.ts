@@ -1,10 +1,10 @@
 // Writes a BrokerCluster's status through the status subresource, and only
 // when it changed.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { GROUP, PLURAL, VERSION } from '../api/group';
+import { FIELD_MANAGER, KIND } from '../api/group';
 import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
 import type { KubeClients } from './client';
+import { pathOf } from './kinds';
 import { metrics } from '../observability/metrics';
 
 /** JSON round trip: drops undefined so that equal statuses compare equal. */
@@ -24,10 +24,11 @@ export class StatusWriter {
     const patch: Record<string, unknown> = { ...next };
     for (const k of Object.keys(prev)) if (!(k in next)) patch[k] = null;
     metrics.writes.inc({ verb: 'status', kind: 'BrokerCluster' });
-    await this.kube.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '', body: { status: patch } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await this.kube.rest.send('PATCH', pathOf(KIND, c.metadata.namespace ?? '', c.metadata.name ?? '', 'status'), {
+      query: { fieldManager: FIELD_MANAGER },
+      body: { status: patch },
+      contentType: 'application/merge-patch+json',
+    });
     return true;
   }
 }

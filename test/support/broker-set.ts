@@ -72,9 +72,18 @@ export class BrokerSet {
   }
 
   /** kill -9, as a crash. */
-  async kill(i: number): Promise<void> {
+  kill(i: number): Promise<void> {
+    return this.end(i, 'SIGKILL');
+  }
+
+  /** A clean stop: the broker closes its store first. */
+  stop(i: number): Promise<void> {
+    return this.end(i, 'SIGTERM');
+  }
+
+  private async end(i: number, signal: NodeJS.Signals): Promise<void> {
     const b = this.brokers.get(i);
-    b?.kill('SIGKILL');
+    b?.kill(signal);
     await b?.exited;
     this.brokers.delete(i);
   }
