@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { buildCrd } from './crd';
 import { CRD_FILE, renderCrdYaml } from '../../hack/gen-crd';
@@ -26,4 +27,15 @@ test('every schema field has a description, for kubectl explain', () => {
 test('printer columns are the ones kubectl get shows', () => {
   const cols = buildCrd().spec.versions[0]?.additionalPrinterColumns?.map((c) => c.name.toUpperCase());
   assert.deepEqual(cols, ['REPLICAS', 'READY', 'MASTER', 'PHASE', 'FAILOVERS', 'AGE']);
+});
+
+test('the operator image runs with the V8 flags in deploy/node-flags', () => {
+  const root = join(__dirname, '..', '..');
+  const flags = readFileSync(join(root, 'deploy', 'node-flags'), 'utf8')
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .flatMap((l) => l.split(/\s+/))
+    .filter(Boolean);
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'images', 'operator', 'Dockerfile'), 'utf8'))?.[1];
+  assert.deepEqual(JSON.parse(cmd ?? '[]'), ['node', ...flags, 'dist/src/main.js']);
 });
