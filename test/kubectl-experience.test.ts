@@ -5,14 +5,13 @@
 // configuration the operator rendered, and the operator tracking the master.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { V1ConfigMap, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { startBroker, type BrokerProcess } from './support/brokers';
+import { BrokerSet, installCrd, nodeOf } from './support/broker-set';
 import { startOperator, type RunningOperator } from './support/operator';
 import { provisionLocalVolumes } from './support/storage';
 import { kubectlOk } from './support/kubectl';
@@ -32,22 +31,10 @@ const ZK_PORTS = { clientPortBase: 12181, peerPortBase: 12888, electionPortBase:
 let cp: ControlPlane;
 let zk: Ensemble;
 let op: RunningOperator;
-let work: string;
-const brokers = new Map<number, BrokerProcess>();
+let brokers: BrokerSet;
 const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
 const cluster = async () => JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as BrokerCluster;
-const indexOf = (pod: string) => Number(pod.slice(pod.lastIndexOf('-') + 1));
-
-async function startNode(i: number): Promise<void> {
-  brokers.set(i, await startBroker({ configDir: join(work, 'config'), index: i, dataDir: join(work, `node-${i}`), hostnameOverride: '127.0.0.1' }));
-}
-
-async function killNode(i: number): Promise<void> {
-  const b = brokers.get(i);
-  b?.kill('SIGKILL');
-  await b?.exited;
-  brokers.delete(i);
-}
+const indexOf = nodeOf;
 
 /** Rows of a kubectl table as {COLUMN: value}, cut at the header's column starts (a value may be empty). */
 function table(out: string): Record<string, string>[] {
@@ -76,9 +63,7 @@ async function runningWithMaster(not?: string): Promise<BrokerCluster> {
 before(async () => {
   cp = await startControlPlane({ kwok: true });
   zk = await startEnsemble(ZK_PORTS);
-  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
-  await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
-  await k(['create', 'namespace', NS]);
+  await installCrd(cp.kubeconfig, NS);
   // One claim per broker (the ensemble is external): three volumes.
   const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 3 });
   const bc = {
@@ -97,22 +82,18 @@ before(async () => {
   op = await startOperator(cp.kubeconfig, { masterTracking: true });
 
   // The brokers run exactly what the operator rendered for them.
-  const cm = await eventually(async () => JSON.parse(await k(['-n', NS, 'get', 'configmap', `${NAME}-broker-config`, '-o', 'json'])) as V1ConfigMap, {
-    what: 'rendered broker configuration',
-  });
-  work = mkdtempSync(join(tmpdir(), 'amq-keeper-kubectl-'));
-  mkdirSync(join(work, 'config'));
-  for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(work, 'config', file), content);
-  await Promise.all([0, 1, 2].map(startNode));
+  brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
+  await brokers.writeRenderedConfig();
+  await brokers.startAll(3);
   await runningWithMaster();
 });
 
 after(async () => {
-  await Promise.all([...brokers.keys()].map(killNode));
+  await brokers?.killAll();
   await op?.stop();
   await zk?.stop();
   await cp?.stop();
-  if (work && process.env.AMQ_KEEPER_KEEP_TEST_STATE !== '1') rmSync(work, { recursive: true, force: true });
+  if (brokers && process.env.AMQ_KEEPER_KEEP_TEST_STATE !== '1') rmSync(brokers.work, { recursive: true, force: true });
 });
 
 describe('kubectl', () => {
@@ -159,7 +140,7 @@ describe('kubectl', () => {
 
   test('after kill -9 of the master: MASTER, FAILOVERS and ROLE follow', async () => {
     const old = (await cluster()).status?.master ?? '';
-    await killNode(indexOf(old));
+    await brokers.kill(indexOf(old));
     const c = await runningWithMaster(old);
     const row = table(await k(['-n', NS, 'get', 'bc']))[0];
     assert.equal(row?.MASTER, c.status?.master);
@@ -171,7 +152,7 @@ describe('kubectl', () => {
       assert.equal(roles.find((r) => r.NAME === old)?.ROLE, '', 'no role while its broker is gone from ZooKeeper');
     }, { what: 'the new master labelled' });
     // The old master comes back as a slave.
-    await startNode(indexOf(old));
+    await brokers.start(indexOf(old));
     await eventually(async () => {
       const members = (await cluster()).status?.members ?? [];
       assert.equal(members.find((m) => m.pod === old)?.role, 'slave');

@@ -92,6 +92,11 @@ export class BrokerSet {
     await Promise.all([...this.brokers.keys()].map((i) => this.kill(i)));
   }
 
+  /** How many brokers are running. */
+  get size(): number {
+    return this.brokers.size;
+  }
+
   pids(): Record<number, number> {
     return Object.fromEntries([...this.brokers.entries()].map(([i, b]) => [i, b.pid]));
   }
