@@ -12,15 +12,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { startBroker, type BrokerProcess } from './support/brokers';
+import { BrokerSet, installCrd, portOpen } from './support/broker-set';
 import { startOperator, type RunningOperator } from './support/operator';
 import { kubectl, kubectlOk } from './support/kubectl';
 import { eventually } from './support/eventually';
@@ -39,9 +38,7 @@ let cp: ControlPlane;
 let zk: Ensemble;
 let releasePorts: (() => void) | undefined;
 let op: RunningOperator | undefined;
-let configDir: string;
-let dataRoot: string;
-const brokers = new Map<number, BrokerProcess>();
+let brokers: BrokerSet;
 /** The failover URL the operator published, with the node Services replaced by 127.0.0.1. */
 let publishedUrl: string;
 
@@ -104,26 +101,8 @@ async function lockPorts(): Promise<() => void> {
   return () => holder.stdin.end();
 }
 
-async function startNode(i: number): Promise<void> {
-  brokers.set(i, await startBroker({ configDir, index: i, dataDir: join(dataRoot, `node-${i}`), hostnameOverride: '127.0.0.1' }));
-}
-
-async function killNode(i: number): Promise<void> {
-  const b = brokers.get(i);
-  b?.kill('SIGKILL');
-  await b?.exited;
-  brokers.delete(i);
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
+const startNode = async (i: number) => void (await brokers.start(i));
+const killNode = (i: number) => brokers.kill(i);
 
 /** The node the operator reports as master, once it serves OpenWire. */
 async function settledMaster(not?: number, timeoutMs = 120_000): Promise<number> {
@@ -178,28 +157,22 @@ before(async () => {
   releasePorts = await lockPorts();
   cp = await startControlPlane();
   zk = await startEnsemble({ clientPortBase: 12181, peerPortBase: 12888, electionPortBase: 13888 });
-  await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
-  await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
-  await k(['create', 'namespace', NS]);
+  await installCrd(cp.kubeconfig, NS);
   await k(['apply', '-f', '-'], stringify(featureCluster(zk.connectString)));
   op = await startOperator(cp.kubeconfig, { masterTracking: true });
 
   // The brokers run exactly what the operator rendered for them.
-  const cm = await eventually(() => getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-broker-config`]), { what: 'rendered config' });
-  const work = mkdtempSync(join(tmpdir(), 'amq-keeper-features-'));
-  configDir = join(work, 'config');
-  dataRoot = join(work, 'data');
-  console.log(`# broker logs: ${dataRoot}/node-<i>/broker.log`);
-  mkdirSync(configDir, { recursive: true });
-  for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(configDir, file), content);
+  brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
+  await brokers.writeRenderedConfig();
+  console.log(`# broker logs: ${brokers.work}/data/node-<i>/broker.log`);
   const conn = await eventually(() => getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]), { what: 'connection config' });
   publishedUrl = local(conn.data?.failoverUrl ?? '');
-  await Promise.all([0, 1, 2].map(startNode));
+  await brokers.startAll(3);
   await settledMaster();
 });
 
 after(async () => {
-  await Promise.all([...brokers.keys()].map(killNode));
+  await brokers?.killAll();
   await op?.stop();
   await zk?.stop();
   await cp?.stop();
