@@ -88,9 +88,14 @@ async function main(): Promise<void> {
     });
     // There is no container runtime here, so the chart's operator pod is a kwok
     // pod; the operator itself runs on this machine with that pod's identity.
-    op = await step('run the operator out of cluster with the chart ServiceAccount token (its RBAC, nothing more)', join(work, 'operator.log'), async () => {
+    op = await step('run the operator out of cluster with the chart ServiceAccount token (its RBAC, nothing more); it takes the Lease', join(work, 'operator.log'), async () => {
       const saConfig = await serviceAccountKubeconfig(kc, 'amq-keeper', 'amq-keeper', join(work, 'operator.kubeconfig'));
-      return startOperatorProcess(saConfig, { args: ['--log-format', 'text'], logFile: join(work, 'operator.log') });
+      const pod = await k(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '-o', 'jsonpath={.items[0].metadata.name}']);
+      return startOperatorProcess(saConfig, {
+        args: ['--log-format', 'text', '--leader-elect', '--leader-elect-resource-namespace', 'amq-keeper'],
+        env: { POD_NAME: pod.trim() },
+        logFile: join(work, 'operator.log'),
+      });
     });
     const seed = parse(readFileSync(join(ROOT, 'deploy', 'examples', 'brokercluster.yaml'), 'utf8')) as BrokerCluster;
     // Locally the brokers run as processes, so the cluster uses the local ensemble.
@@ -115,6 +120,8 @@ async function main(): Promise<void> {
     say(await k(['-n', NS, 'get', 'brokerclusters']));
     say('$ kubectl get pods -L amqkeeper.io/role');
     say(await k(['-n', NS, 'get', 'pods', '-L', 'amqkeeper.io/role']));
+    say('$ kubectl -n amq-keeper get lease amq-keeper   # the operator copy that reconciles');
+    say(await k(['-n', 'amq-keeper', 'get', 'lease', 'amq-keeper']));
     say('$ kubectl get svc xl-master -o wide');
     say(await k(['-n', NS, 'get', 'svc', 'xl-master', '-o', 'wide']));
 

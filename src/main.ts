@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Entry point: parse options, connect, start the controller, stop cleanly on SIGTERM.
 import { loadKubeConfig, makeClients } from './kube/client';
+import { LeaderElector } from './leader/leader-elector';
 import { Controller } from './controller/controller';
 import { createLogger } from './observability/logger';
-import { startDefaultMetrics } from './observability/metrics';
+import { metrics, startDefaultMetrics } from './observability/metrics';
 import { startHttpServer } from './observability/http-server';
 import { parseOptions, UsageError, USAGE, type Options } from './options';
 import { createMasterTracking } from './zk/master-tracking';
@@ -18,21 +19,46 @@ async function run(opts: Options): Promise<void> {
     concurrency: opts.concurrency,
     election: opts.masterTracking ? (enqueue, events) => createMasterTracking({ kube, log, enqueue, events }) : undefined,
   });
-  let started = false;
   startDefaultMetrics();
-  const server = opts.httpPort > 0 ? await startHttpServer(opts.httpPort, () => started) : undefined;
-  await controller.start();
-  started = true;
+  const le = opts.leaderElection;
+  const elector = le
+    ? new LeaderElector({
+        rest: kube.rest,
+        log,
+        namespace: le.namespace,
+        name: le.name,
+        identity: le.identity,
+        timing: le,
+        // As controller-runtime does: exit at once, before this copy can act on
+        // stale leadership; the Deployment restarts it as a candidate.
+        onLost: (reason) => {
+          log.error('leadership lost, exiting', { reason });
+          process.exit(1);
+        },
+      })
+    : undefined;
+  let started = false;
+  // A candidate waiting for the lease is ready: a rolling update must be able
+  // to start the new pod while the old one still leads.
+  const server = opts.httpPort > 0 ? await startHttpServer(opts.httpPort, () => started || (elector !== undefined && !elector.isLeader)) : undefined;
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info('stopping', { signal });
     server?.close();
     controller
       .stop()
+      .then(() => elector?.release())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  if (elector && !(await elector.acquire())) return;
+  if (!elector) metrics.leader.set(1);
+  await controller.start();
+  started = true;
   // kill -HUP: reconcile every cluster now, as the periodic resync would.
   process.on('SIGHUP', () => {
     log.info('resync requested');

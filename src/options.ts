@@ -1,6 +1,17 @@
 // Command-line options of the operator.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { durationMs } from './api/cluster';
+import type { ElectionTiming } from './leader/lease-record';
 import type { LogFormat } from './observability/logger';
+
+export interface LeaderElectionOptions extends ElectionTiming {
+  namespace: string;
+  name: string;
+  /** Unique per process: the pod name, else host name and a random suffix. */
+  identity: string;
+}
 
 export interface Options {
   kubeconfig?: string;
@@ -12,6 +23,8 @@ export interface Options {
   concurrency: number;
   /** Track the elected master in ZooKeeper. */
   masterTracking: boolean;
+  /** undefined: no leader election, this process reconciles at once. */
+  leaderElection?: LeaderElectionOptions;
 }
 
 export const USAGE = `amq-keeper: Kubernetes operator for ActiveMQ Classic master/slave clusters
@@ -24,6 +37,13 @@ Options:
   --http-port N            port of /metrics, /healthz, /readyz (default 8080; 0 = off)
   --concurrency N          clusters reconciled at once (default 4)
   --no-master-tracking     do not watch ZooKeeper (master Service selects nothing)
+  --leader-elect           reconcile only while holding a Lease, so several copies can run
+  --leader-elect-resource-name NAME       the Lease (default amq-keeper)
+  --leader-elect-resource-namespace NS    its namespace (default: env POD_NAMESPACE)
+  --leader-elect-lease-duration D         others wait this long for a silent leader (default 15s)
+  --leader-elect-renew-deadline D         the leader gives up after failing to renew this long (default 10s)
+  --leader-elect-retry-period D           between attempts to acquire or renew (default 2s)
+                           durations: 500ms, 2s; identity: env POD_NAME, else host name + random suffix
   --help                   this text
 `;
 
@@ -38,6 +58,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'http-port': { type: 'string', default: '8080' },
       concurrency: { type: 'string', default: '4' },
       'no-master-tracking': { type: 'boolean', default: false },
+      'leader-elect': { type: 'boolean', default: false },
+      'leader-elect-resource-name': { type: 'string', default: 'amq-keeper' },
+      'leader-elect-resource-namespace': { type: 'string' },
+      'leader-elect-lease-duration': { type: 'string', default: '15s' },
+      'leader-elect-renew-deadline': { type: 'string', default: '10s' },
+      'leader-elect-retry-period': { type: 'string', default: '2s' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -59,7 +85,50 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     httpPort: port,
     concurrency,
     masterTracking: !values['no-master-tracking'],
+    leaderElection: values['leader-elect']
+      ? leaderElection(
+          {
+            name: values['leader-elect-resource-name'] ?? '',
+            namespace: values['leader-elect-resource-namespace'] ?? env.POD_NAMESPACE ?? '',
+            leaseDuration: values['leader-elect-lease-duration'] ?? '',
+            renewDeadline: values['leader-elect-renew-deadline'] ?? '',
+            retryPeriod: values['leader-elect-retry-period'] ?? '',
+          },
+          env.POD_NAME || `${hostname()}_${randomUUID()}`,
+        )
+      : undefined,
   };
+}
+
+const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function leaderElection(
+  v: { name: string; namespace: string; leaseDuration: string; renewDeadline: string; retryPeriod: string },
+  identity: string,
+): LeaderElectionOptions {
+  if (!DNS_NAME.test(v.name)) throw new UsageError(`--leader-elect-resource-name must be a lowercase DNS name, not "${v.name}"`);
+  if (!v.namespace) {
+    throw new UsageError('--leader-elect needs the Lease namespace: pass --leader-elect-resource-namespace or set POD_NAMESPACE');
+  }
+  const ms = (flag: string, d: string): number => {
+    try {
+      const n = durationMs(d);
+      if (n > 0) return n;
+    } catch {
+      // reported below
+    }
+    throw new UsageError(`--leader-elect-${flag} must be a positive duration such as 500ms or 15s, not "${d}"`);
+  };
+  const timing = { leaseDurationMs: ms('lease-duration', v.leaseDuration), renewDeadlineMs: ms('renew-deadline', v.renewDeadline), retryPeriodMs: ms('retry-period', v.retryPeriod) };
+  if (timing.leaseDurationMs % 1000 !== 0) throw new UsageError(`--leader-elect-lease-duration must be whole seconds (a Lease stores seconds), not "${v.leaseDuration}"`);
+  // The leader must give up before others may take over, with a retry to spare.
+  if (timing.renewDeadlineMs >= timing.leaseDurationMs) {
+    throw new UsageError(`--leader-elect-renew-deadline (${v.renewDeadline}) must be shorter than --leader-elect-lease-duration (${v.leaseDuration})`);
+  }
+  if (timing.retryPeriodMs * 1.2 >= timing.renewDeadlineMs) {
+    throw new UsageError(`--leader-elect-retry-period (${v.retryPeriod}) must be well under --leader-elect-renew-deadline (${v.renewDeadline}), so a renewal can be retried`);
+  }
+  return { ...timing, name: v.name, namespace: v.namespace, identity };
 }
 
 export class UsageError extends Error {}

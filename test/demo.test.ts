@@ -16,6 +16,8 @@ test('the local end-to-end demo passes', async () => {
   assert.equal(out.code, 0, out.text);
   assert.match(out.text, /NAME\s+REPLICAS\s+READY\s+MASTER\s+PHASE\s+FAILOVERS\s+AGE\s*\nxl\s+3\s+\S+\s+xl-broker-\d/);
   assert.match(out.text, /ROLE/);
+  // The operator holds the chart's Lease under the name of the chart's (kwok) operator pod.
+  assert.match(out.text, /NAME\s+HOLDER\s+AGE\s*\namq-keeper\s+amq-keeper-[a-z0-9]+-[a-z0-9]+\s/);
   assert.match(out.text, /Warning\s+MasterLost/);
   assert.match(out.text, /Normal\s+MasterElected\s+xl-broker-\d elected master \(previous master xl-broker-\d/);
   assert.match(out.text, /received 1000 distinct of 1000: 0 lost/);

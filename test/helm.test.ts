@@ -32,6 +32,14 @@ const RELEASE = 'amq-keeper';
 const NS = 'amq-keeper';
 const SA = 'amq-keeper';
 const SA_USER = `system:serviceaccount:${NS}:${SA}`;
+const LEADER_ARGS = [
+  '--leader-elect',
+  `--leader-elect-resource-name=${RELEASE}`,
+  `--leader-elect-resource-namespace=${NS}`,
+  '--leader-elect-lease-duration=15s',
+  '--leader-elect-renew-deadline=10s',
+  '--leader-elect-retry-period=2s',
+];
 const OWNED_KINDS = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims'];
 
 let cp: ControlPlane;
@@ -90,7 +98,7 @@ async function startOperatorAsServiceAccount(namespaces?: string[]): Promise<Run
     timer = setTimeout(() => reject(new Error('operator caches did not sync within 60 s as the ServiceAccount (list/watch forbidden?)')), 60_000);
   });
   try {
-    return await Promise.race([startOperator(kubeconfig, { namespaces }), timeout]);
+    return await Promise.race([startOperator(kubeconfig, { namespaces, lease: { namespace: NS, name: RELEASE } }), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -152,8 +160,8 @@ after(async () => {
 });
 
 describe('the chart', () => {
-  test('helm lint --strict is clean, in both modes', async () => {
-    for (const extra of [[], ['--set', 'watchNamespaces={team-a,team-b}']]) {
+  test('helm lint --strict is clean, in every mode', async () => {
+    for (const extra of [[], ['--set', 'watchNamespaces={team-a,team-b}'], ['--set', 'leaderElection.enabled=false'], ['--set', 'replicaCount=3']]) {
       const r = await helm('', ['lint', '--strict', CHART_DIR, ...extra]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -168,6 +176,27 @@ describe('the chart', () => {
 
   test('deploy/operator.yaml is the chart rendered (run npx tsx hack/gen-deploy.ts)', async () => {
     assert.equal(readFileSync(DEPLOY_FILE, 'utf8'), renderDeployYaml(await helmPath()));
+  });
+
+  test('without leader election: one pod, Recreate, no Lease rights', async () => {
+    const out = await h(['template', RELEASE, CHART_DIR, '-n', NS, '--set', 'leaderElection.enabled=false']);
+    const objs = parseAllDocuments(out).map((d) => d.toJS() as KubernetesObject & { spec?: V1Deployment['spec'] });
+    const d = objs.find((o) => o.kind === 'Deployment');
+    assert.equal(d?.spec?.strategy?.type, 'Recreate');
+    assert.ok(!d?.spec?.template.spec?.containers[0]?.args?.some((a) => a.startsWith('--leader-elect')));
+    assert.deepEqual(objs.filter((o) => o.metadata?.name?.endsWith('-leader-election')), []);
+  });
+
+  test('refuses several pods without leader election, and bad timings, naming the value', async () => {
+    for (const [set, message] of [
+      [['replicaCount=2', 'leaderElection.enabled=false'], /replicaCount: 2 needs leaderElection.enabled=true/],
+      [['replicaCount=0'], /replicaCount must be at least 1, not 0/],
+      [['leaderElection.leaseDuration=15'], /leaderElection.leaseDuration must be a duration such as 500ms or 15s, not "15"/],
+    ] as const) {
+      const r = await helm('', ['template', RELEASE, CHART_DIR, ...set.flatMap((x) => ['--set', x])]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, message);
+    }
   });
 
   test('refuses watchNamespaces that are not namespace names', async () => {
@@ -205,16 +234,28 @@ describe('helm install (every namespace)', () => {
     const binding = await getJson<V1RoleBinding>(['get', 'clusterrolebinding', RELEASE]);
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
 
+    // Leader election (on by default): the one Lease, in the release namespace, and nothing more.
+    const leRole = await getJson<V1Role>(['-n', NS, 'get', 'role', `${RELEASE}-leader-election`]);
+    assert.deepEqual(leRole.rules?.map((r) => `${r.apiGroups?.join(',')}/${r.resources?.join(',')}[${r.resourceNames?.join(',') ?? ''}]:${r.verbs.join(',')}`), [
+      'coordination.k8s.io/leases[]:create',
+      `coordination.k8s.io/leases[${RELEASE}]:get,update,delete`,
+    ]);
+    const leBinding = await getJson<V1RoleBinding>(['-n', NS, 'get', 'rolebinding', `${RELEASE}-leader-election`]);
+    assert.deepEqual(leBinding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
+
     const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
     assert.equal(d.spec?.replicas, 1);
-    assert.equal(d.spec?.strategy?.type, 'Recreate');
+    // The new pod waits for the Lease while the old one still leads.
+    assert.equal(d.spec?.strategy?.type, 'RollingUpdate');
+    assert.equal(d.spec?.strategy?.rollingUpdate?.maxUnavailable, 0);
     const pod = d.spec?.template.spec;
     assert.equal(pod?.serviceAccountName, SA);
     assert.equal(pod?.securityContext?.runAsNonRoot, true);
     assert.equal(pod?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
     const c = pod?.containers[0];
     assert.equal(c?.image, 'amqkeeper/operator:0.1.0');
-    assert.deepEqual(c?.args, ['--log-format=json', '--log-level=info', '--http-port=8080', '--concurrency=4']);
+    assert.deepEqual(c?.args, ['--log-format=json', '--log-level=info', '--http-port=8080', '--concurrency=4', ...LEADER_ARGS]);
+    assert.deepEqual(c?.env, [{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
     assert.equal(c?.ports?.[0]?.containerPort, 8080);
     assert.equal(c?.livenessProbe?.httpGet?.path, '/healthz');
     assert.equal(c?.livenessProbe?.httpGet?.port, 'http');
@@ -240,6 +281,9 @@ describe('helm install (every namespace)', () => {
 
   test('with only its ServiceAccount token, the operator runs a BrokerCluster in any namespace', async () => {
     op = await startOperatorAsServiceAccount();
+    // It took the Lease with the token, before reconciling anything.
+    const lease = await getJson<{ spec: { holderIdentity: string } }>(['-n', NS, 'get', 'lease', RELEASE]);
+    assert.equal(lease.spec.holderIdentity, `test-${process.pid}`);
     await k(['apply', '-f', '-'], example('brokercluster.yaml', 'mq'));
     await provesRbac(op, 'mq', 'xl');
   });
@@ -250,6 +294,8 @@ describe('helm install (every namespace)', () => {
     await allowed(['list', 'pods', '-A']);
     await allowed(['delete', 'pods', '-n', 'mq']);
     await allowed(['patch', 'brokerclusters.amqkeeper.io', '--subresource=status', '-n', 'mq']);
+    await allowed(['create', 'leases.coordination.k8s.io', '-n', NS]);
+    for (const verb of ['get', 'update', 'delete']) await allowed([verb, `leases.coordination.k8s.io/${RELEASE}`, '-n', NS]);
     for (const args of [
       ['get', 'secrets', '-A'],
       ['list', 'secrets', '-n', 'mq'],
@@ -261,7 +307,10 @@ describe('helm install (every namespace)', () => {
       ['delete', 'persistentvolumeclaims', '-n', 'mq'],
       ['create', 'pods', '--subresource=exec', '-n', 'mq'],
       ['create', 'deployments.apps', '-n', 'mq'],
-      ['create', 'leases.coordination.k8s.io', '-n', NS],
+      ['update', 'leases.coordination.k8s.io/kube-scheduler', '-n', NS],
+      ['list', 'leases.coordination.k8s.io', '-n', NS],
+      ['create', 'leases.coordination.k8s.io', '-n', 'mq'],
+      ['update', 'leases.coordination.k8s.io/kube-scheduler', '-n', 'kube-system'],
       ['list', 'nodes'],
       ['create', 'persistentvolumes'],
       ['create', 'storageclasses.storage.k8s.io'],
@@ -285,22 +334,24 @@ describe('helm upgrade to namespaced mode', () => {
   let podBefore: string | undefined;
   before(async () => {
     podBefore = (await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator'])).items[0]?.metadata?.name;
-    await h(['upgrade', RELEASE, CHART_DIR, '-n', NS, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'operator.logLevel=debug', '--wait', '--timeout', '3m']);
+    await h(['upgrade', RELEASE, CHART_DIR, '-n', NS, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'operator.logLevel=debug', '--set', 'replicaCount=2', '--wait', '--timeout', '3m']);
   });
   after(async () => {
     await op?.stop();
   });
 
-  test('passes --namespaces, replaces the operator pod and turns cluster-wide rights into Roles', async () => {
+  test('passes --namespaces, rolls the operator to two pods and turns cluster-wide rights into Roles', async () => {
     const history = JSON.parse(await h(['history', RELEASE, '-n', NS, '-o', 'json'])) as { revision: number; status: string }[];
     assert.deepEqual(history.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'deployed']]);
     const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
-    assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, ['--log-format=json', '--log-level=debug', '--http-port=8080', '--concurrency=4', '--namespaces=team-a,team-b']);
+    assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, ['--log-format=json', '--log-level=debug', '--http-port=8080', '--concurrency=4', '--namespaces=team-a,team-b', ...LEADER_ARGS]);
+    assert.equal(d.spec?.replicas, 2);
     await eventually(async () => {
-      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
-      assert.equal(pods.items.length, 1, 'Recreate: never two operator pods');
-      assert.notEqual(pods.items[0]?.metadata?.name, podBefore);
-    }, { timeoutMs: 60_000, what: 'the operator pod replaced' });
+      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '--field-selector', 'status.phase=Running']);
+      const names = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
+      assert.equal(names.length, 2, `two operator pods (one leads, one waits): ${names.join(', ')}`);
+      assert.ok(!names.includes(podBefore), 'the old pod was replaced');
+    }, { timeoutMs: 60_000, what: 'the operator pods rolled' });
 
     const cr = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
     assert.deepEqual(rulesOf(cr), ['storage.k8s.io/storageclasses:get'], 'only the cluster-scoped read is left');
@@ -353,6 +404,8 @@ describe('helm uninstall', () => {
       const left = await k(['get', 'all,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,secrets,configmaps', '-A', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']);
       assert.equal(left.trim(), '', 'nothing labelled with the release');
     }, { timeoutMs: 60_000, what: 'the operator pod and ReplicaSet gone' });
+    // The operator deleted its Lease as it stopped; the chart never had one.
+    assert.equal((await k(['-n', NS, 'get', 'leases', '-o', 'name'])).trim(), '', 'no Lease left');
     const releases = await k(['get', 'secrets', '-A', '-l', `owner=helm,name=${RELEASE}`, '-o', 'name']);
     assert.equal(releases.trim(), '', 'no release records');
 

@@ -22,6 +22,7 @@ export const KINDS: Readonly<Record<string, KindInfo>> = {
   PersistentVolumeClaim: info('v1', 'persistentvolumeclaims'),
   PodDisruptionBudget: info('policy/v1', 'poddisruptionbudgets'),
   Event: info('events.k8s.io/v1', 'events'),
+  Lease: info('coordination.k8s.io/v1', 'leases'),
   StorageClass: info('storage.k8s.io/v1', 'storageclasses', false),
   [KIND]: info(API_VERSION, PLURAL),
 };

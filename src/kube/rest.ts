@@ -34,6 +34,8 @@ export interface SendOptions {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** Fail the request after this long instead of TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 interface Connection {
@@ -73,14 +75,19 @@ export class KubeRest {
   constructor(private readonly config: KubeConfig) {}
 
   /** GETs path and returns the parsed JSON body. */
-  async get<T>(path: string, query?: Query): Promise<T> {
-    const text = await this.request('GET', path, { query }, true);
+  async get<T>(path: string, query?: Query, timeoutMs?: number): Promise<T> {
+    const text = await this.request('GET', path, { query, timeoutMs }, true);
     return JSON.parse(text) as T;
   }
 
   /** Sends a write and ignores what the server returns. */
   async send(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, o: SendOptions = {}): Promise<void> {
     await this.request(method, path, o, false);
+  }
+
+  /** Sends a write and returns the object the server stored (for its resourceVersion). */
+  async write<T>(method: 'POST' | 'PATCH' | 'PUT', path: string, o: SendOptions = {}): Promise<T> {
+    return JSON.parse(await this.request(method, path, o, true)) as T;
   }
 
   private async connection(): Promise<Connection> {
@@ -136,7 +143,8 @@ export class KubeRest {
         });
         res.once('error', reject);
       });
-      req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`${what}: no answer in ${TIMEOUT_MS} ms`)));
+      const timeout = o.timeoutMs ?? TIMEOUT_MS;
+      req.setTimeout(timeout, () => req.destroy(new Error(`${what}: no answer in ${timeout} ms`)));
       req.once('error', reject);
       req.end(body);
     });

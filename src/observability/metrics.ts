@@ -48,6 +48,11 @@ export const metrics = {
       this.set(queueDepthSource());
     },
   }),
+  leader: new Gauge({
+    name: 'amqkeeper_leader',
+    help: '1 while this process holds the leader election lease (or runs without leader election).',
+    registers: [registry],
+  }),
   zkConnected: new Gauge({
     name: 'amqkeeper_zookeeper_connected',
     help: '1 while the operator has a ZooKeeper session for the ensemble.',

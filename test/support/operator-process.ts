@@ -23,6 +23,8 @@ export interface OperatorProcess {
   logFile: string;
   metric(name: string): Promise<number>;
   peakRssMb(): number;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** SIGTERM and wait; kill('SIGKILL') for a crash. */
   stop(): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -34,6 +36,8 @@ export interface OperatorProcessOptions {
   nodeFlags?: string[];
   args?: string[];
   logFile?: string;
+  /** Added to this process's environment (e.g. POD_NAME, POD_NAMESPACE). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts the operator and resolves once /readyz answers (its caches are synced). */
@@ -46,11 +50,11 @@ export async function startOperatorProcess(kubeconfig: string, o: OperatorProces
   const child = spawn(
     process.execPath,
     [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...(o.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const metric = async (name: string): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return text
@@ -78,6 +82,7 @@ export async function startOperatorProcess(kubeconfig: string, o: OperatorProces
     child,
     port,
     logFile,
+    exited,
     metric,
     peakRssMb: () => {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));

@@ -3,6 +3,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Controller } from '../../src/controller/controller';
 import { loadKubeConfig, makeClients, type KubeClients } from '../../src/kube/client';
+import { LeaderElector } from '../../src/leader/leader-elector';
 import { createLogger } from '../../src/observability/logger';
 import { createMasterTracking, type MasterTracking } from '../../src/zk/master-tracking';
 
@@ -15,7 +16,14 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperator(kubeconfig: string, opts: { namespaces?: string[]; masterTracking?: boolean } = {}): Promise<RunningOperator> {
+export interface StartOptions {
+  namespaces?: string[];
+  masterTracking?: boolean;
+  /** Hold this Lease (namespace/name) before reconciling, as --leader-elect does. */
+  lease?: { namespace: string; name: string };
+}
+
+export async function startOperator(kubeconfig: string, opts: StartOptions = {}): Promise<RunningOperator> {
   const kube = makeClients(loadKubeConfig(kubeconfig));
   const log = createLogger(process.env.OPERATOR_LOG === 'text' ? 'text' : 'json', process.env.OPERATOR_LOG ? 'debug' : 'error');
   let tracking: MasterTracking | undefined;
@@ -27,6 +35,17 @@ export async function startOperator(kubeconfig: string, opts: { namespaces?: str
       ? (enqueue, events) => (tracking = createMasterTracking({ kube, log, enqueue, events }))
       : undefined,
   });
+  const elector = opts.lease
+    ? new LeaderElector({
+        rest: kube.rest,
+        log,
+        ...opts.lease,
+        identity: `test-${process.pid}`,
+        timing: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+        onLost: (reason) => log.error('leadership lost', { reason }),
+      })
+    : undefined;
+  if (elector) await elector.acquire();
   await controller.start();
   return {
     controller,
@@ -36,6 +55,7 @@ export async function startOperator(kubeconfig: string, opts: { namespaces?: str
     async stop() {
       tracking?.close();
       await controller.stop();
+      await elector?.release();
     },
   };
 }

@@ -91,7 +91,8 @@ What the operator does in each namespace it manages, read from src/:
   (the rolling restart). Claims, Services, ConfigMaps and PDBs are removed by
   garbage collection through their ownerReferences, never by the operator.
 - events.k8s.io events: create (Normal/Warning Events about a BrokerCluster).
-No leases: there is no leader election (one replica).
+Leases are granted separately, in the release namespace only
+(amq-keeper.leaderElection).
 */}}
 {{- define "amq-keeper.namespacedRules" -}}
 - apiGroups: ["amqkeeper.io"]
@@ -115,4 +116,29 @@ No leases: there is no leader election (one replica).
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
+{{- end }}
+
+{{/*
+Leader election settings, validated, as YAML: enabled, leaseName (defaulted),
+leaseDuration, renewDeadline, retryPeriod. Read with fromYaml.
+*/}}
+{{- define "amq-keeper.leaderElection" -}}
+{{- $le := .Values.leaderElection | default dict }}
+{{- $replicas := int .Values.replicaCount }}
+{{- if lt $replicas 1 }}
+{{- fail (printf "replicaCount must be at least 1, not %v" .Values.replicaCount) }}
+{{- end }}
+{{- if and (gt $replicas 1) (not $le.enabled) }}
+{{- fail (printf "replicaCount: %d needs leaderElection.enabled=true (without it every pod would reconcile and switch master Services)" $replicas) }}
+{{- end }}
+{{- range $key := list "leaseDuration" "renewDeadline" "retryPeriod" }}
+{{- if not (regexMatch "^[0-9]+(ms|s)$" (toString (index $le $key))) }}
+{{- fail (printf "leaderElection.%s must be a duration such as 500ms or 15s, not %q" $key (toString (index $le $key))) }}
+{{- end }}
+{{- end }}
+enabled: {{ $le.enabled | default false }}
+leaseName: {{ $le.leaseName | default (include "amq-keeper.fullname" .) | quote }}
+leaseDuration: {{ $le.leaseDuration | quote }}
+renewDeadline: {{ $le.renewDeadline | quote }}
+retryPeriod: {{ $le.retryPeriod | quote }}
 {{- end }}
