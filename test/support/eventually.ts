@@ -16,3 +16,20 @@ export async function eventually<T>(check: () => Promise<T> | T, opts: { timeout
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
+
+/**
+ * Checks, over and over for durationMs, that something stays true; the first
+ * failure is reported. For "nothing changes while..." assertions.
+ */
+export async function consistently(check: () => Promise<void> | void, opts: { durationMs: number; intervalMs?: number; what?: string }): Promise<void> {
+  const end = Date.now() + opts.durationMs;
+  do {
+    try {
+      await check();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`${opts.what ?? 'condition'} stopped holding: ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  } while (Date.now() < end);
+}
