@@ -39,6 +39,8 @@ test('node i gets the seed layout: same brokerName, replication on base+i, openw
     hostname: 'xl-broker-1.xl-broker-hs.mq.svc',
     sync: 'quorum_mem',
     container: 'xl-broker-1',
+    // No failover producer audit: a resend after a master's death is stored, never suppressed.
+    maxFailoverProducersToTrack: '0',
   });
   const connectors = find(doc, 'transportConnector');
   assert.equal(connectors.length, 1);

@@ -176,6 +176,12 @@ function render(c: BrokerCluster, i: number): string {
       sync: c.spec.persistence.sync,
       // The pod name, so the operator maps a ZooKeeper member to its pod without DNS.
       container: names.brokerPod(clusterName(c), i),
+      // A failover client resends the send that was in flight at a master's
+      // death. The new master suppresses sends at or below the producer's last
+      // sequence it tracked, and after a promotion that count can include a
+      // message its queue never got: the resend is acknowledged and dropped.
+      // Tracking nothing turns that loss into, at worst, a duplicate.
+      maxFailoverProducersToTrack: 0,
     }),
   );
   addRedeliveryPlugin(broker, c);
