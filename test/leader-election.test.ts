@@ -152,10 +152,10 @@ describe('leader election', () => {
   });
 
   test('a leader that finds its lease held by another exits at once', async () => {
-    const current = JSON.parse(await k(['-n', LEASE_NS, 'get', 'lease', 'amq-keeper', '-o', 'json'])) as Lease;
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     const stolenAt = Date.now();
-    await k(['replace', '-f', '-'], JSON.stringify({ ...current, spec: { ...current.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now } }));
+    // A merge patch carries no resourceVersion, so it wins over the leader's renewals.
+    await k(['-n', LEASE_NS, 'patch', 'lease', 'amq-keeper', '--type', 'merge', '-p', JSON.stringify({ spec: { holderIdentity: 'intruder', renewTime: now, acquireTime: now } })]);
     assert.equal(await a.exited, 1, 'a leader that lost its lease must stop with an error, so it is restarted as a candidate');
     console.log(`# lease taken by another -> old leader exited after ${Date.now() - stolenAt} ms`);
     assert.match(readFileSync(a.logFile, 'utf8'), /leadership lost, exiting.*held by intruder/);
