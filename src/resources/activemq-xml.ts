@@ -178,9 +178,13 @@ function render(c: BrokerCluster, i: number): string {
       container: names.brokerPod(clusterName(c), i),
       // A failover client resends the send that was in flight at a master's
       // death. The new master suppresses sends at or below the producer's last
-      // sequence it tracked, and after a promotion that count can include a
-      // message its queue never got: the resend is acknowledged and dropped.
-      // Tracking nothing turns that loss into, at worst, a duplicate.
+      // sequence its store audit holds, and after a promotion that audit can
+      // hold a message its index never got (a slave replays a unit of work's
+      // data record into the audit before the unit's end record arrives, and
+      // snapshots that audit when it stops): the resend is acknowledged and
+      // dropped. Tracking nothing turns that loss into, at worst, a duplicate.
+      // Only for stores created with this setting: a store's index snapshot
+      // carries its own audit, which replaces this value when the store starts.
       maxFailoverProducersToTrack: 0,
     }),
   );
