@@ -23,12 +23,9 @@ async function run(opts: Options): Promise<void> {
   const le = opts.leaderElection;
   const elector = le
     ? new LeaderElector({
+        ...le,
         rest: kube.rest,
         log,
-        namespace: le.namespace,
-        name: le.name,
-        identity: le.identity,
-        timing: le,
         // As controller-runtime does: exit at once, before this copy can act on
         // stale leadership; the Deployment restarts it as a candidate.
         onLost: (reason) => {

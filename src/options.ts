@@ -3,15 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { durationMs } from './api/cluster';
-import type { ElectionTiming } from './leader/lease-record';
+import type { LeaderElectionSettings } from './leader/lease-record';
 import type { LogFormat } from './observability/logger';
-
-export interface LeaderElectionOptions extends ElectionTiming {
-  namespace: string;
-  name: string;
-  /** Unique per process: the pod name, else host name and a random suffix. */
-  identity: string;
-}
 
 export interface Options {
   kubeconfig?: string;
@@ -24,7 +17,7 @@ export interface Options {
   /** Track the elected master in ZooKeeper. */
   masterTracking: boolean;
   /** undefined: no leader election, this process reconciles at once. */
-  leaderElection?: LeaderElectionOptions;
+  leaderElection?: LeaderElectionSettings;
 }
 
 export const USAGE = `amq-keeper: Kubernetes operator for ActiveMQ Classic master/slave clusters
@@ -105,7 +98,7 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 function leaderElection(
   v: { name: string; namespace: string; leaseDuration: string; renewDeadline: string; retryPeriod: string },
   identity: string,
-): LeaderElectionOptions {
+): LeaderElectionSettings {
   if (!DNS_NAME.test(v.name)) throw new UsageError(`--leader-elect-resource-name must be a lowercase DNS name, not "${v.name}"`);
   if (!v.namespace) {
     throw new UsageError('--leader-elect needs the Lease namespace: pass --leader-elect-resource-namespace or set POD_NAMESPACE');

@@ -8,15 +8,11 @@ import { pathOf } from '../kube/kinds';
 import type { KubeRest } from '../kube/rest';
 import type { Logger } from '../observability/logger';
 import { metrics } from '../observability/metrics';
-import { decide, recordOf, type ElectionTiming, type Lease, type LeaseSpec, type Observation } from './lease-record';
+import { decide, recordOf, type Lease, type LeaderElectionSettings, type LeaseSpec, type Observation } from './lease-record';
 
-export interface LeaderElectorOptions {
+export interface LeaderElectorOptions extends LeaderElectionSettings {
   rest: KubeRest;
   log: Logger;
-  namespace: string;
-  name: string;
-  identity: string;
-  timing: ElectionTiming;
   /** Called once when this process stops being the leader without release(). */
   onLost: (reason: string) => void;
 }
@@ -58,7 +54,7 @@ export class LeaderElector {
         this.scheduleRenew();
         return true;
       }
-      await this.pause(this.o.timing.retryPeriodMs * (1 + Math.random() * JITTER));
+      await this.pause(this.o.retryPeriodMs * (1 + Math.random() * JITTER));
     }
     return false;
   }
@@ -76,11 +72,11 @@ export class LeaderElector {
     this.leading = false;
     metrics.leader.set(0);
     try {
-      const lease = await this.o.rest.get<Lease>(this.path, undefined, this.o.timing.renewDeadlineMs);
+      const lease = await this.o.rest.get<Lease>(this.path, undefined, this.o.renewDeadlineMs);
       if (lease.spec?.holderIdentity !== this.o.identity) return;
       // Only the version this process wrote: never one another candidate wrote since.
       const preconditions = { resourceVersion: lease.metadata.resourceVersion };
-      await this.o.rest.send('DELETE', this.path, { body: { preconditions }, timeoutMs: this.o.timing.renewDeadlineMs });
+      await this.o.rest.send('DELETE', this.path, { body: { preconditions }, timeoutMs: this.o.renewDeadlineMs });
       this.o.log.info('released leadership', { lease: `${this.o.namespace}/${this.o.name}` });
     } catch (err) {
       // The lease then expires after its duration instead.
@@ -96,13 +92,13 @@ export class LeaderElector {
         else if (this.lastHolder !== undefined && this.lastHolder !== this.o.identity) return this.lose(`the lease is held by ${this.lastHolder}`);
         this.scheduleRenew();
       });
-    }, this.o.timing.retryPeriodMs);
+    }, this.o.retryPeriodMs);
   }
 
   /** Leadership ends when no renewal succeeded for renewDeadline, however requests hang. */
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(() => this.lose(`no renewal for ${this.o.timing.renewDeadlineMs} ms`), this.o.timing.renewDeadlineMs);
+    this.deadlineTimer = setTimeout(() => this.lose(`no renewal for ${this.o.renewDeadlineMs} ms`), this.o.renewDeadlineMs);
   }
 
   private lose(reason: string): void {
@@ -117,7 +113,7 @@ export class LeaderElector {
 
   /** One read and, if the rules allow, one write. false: not the holder now. */
   private async attempt(what: 'acquire' | 'renew'): Promise<boolean> {
-    const timeoutMs = this.o.timing.renewDeadlineMs;
+    const timeoutMs = this.o.renewDeadlineMs;
     try {
       let lease: Lease | undefined;
       try {
@@ -126,8 +122,9 @@ export class LeaderElector {
         if (statusCode(err) !== NOT_FOUND) throw err;
       }
       const now = performance.now();
-      if (!this.seen || this.seen.record !== recordOf(lease?.spec)) this.seen = { record: recordOf(lease?.spec), atMs: now };
-      const d = decide(lease?.spec, this.seen, now, new Date(), this.o.identity, this.o.timing);
+      const record = recordOf(lease?.spec);
+      if (this.seen?.record !== record) this.seen = { record, atMs: now };
+      const d = decide(lease?.spec, this.seen, now, new Date(), this.o.identity, this.o);
       if (d.kind === 'wait') {
         if (d.holder !== this.lastHolder) this.o.log.info('lease held by another', { holder: d.holder, expiresInMs: Math.round(d.expiresInMs) });
         this.lastHolder = d.holder;

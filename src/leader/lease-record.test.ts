@@ -21,7 +21,6 @@ test('no lease yet: take it, no transition counted', () => {
   const d = decide(undefined, { record: recordOf(undefined), atMs: 0 }, 0, wall, 'me', timing);
   assert.deepEqual(d, {
     kind: 'write',
-    takeover: true,
     spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2026-11-25T02:00:00.123000Z', renewTime: '2026-11-25T02:00:00.123000Z', leaseTransitions: 0 },
   });
 });
@@ -33,7 +32,7 @@ test("another's lease is respected until it has been unchanged for its duration,
   assert.deepEqual(decide(spec, seen, 1_000 + 14_999, wall, 'me', timing), { kind: 'wait', holder: 'other', expiresInMs: 1 });
   const d = decide(spec, seen, 1_000 + 15_000, wall, 'me', timing);
   assert.equal(d.kind, 'write');
-  assert.ok(d.kind === 'write' && d.takeover);
+  assert.equal(d.kind === 'write' && d.spec.holderIdentity, 'me');
   assert.equal(d.kind === 'write' && d.spec.leaseTransitions, 4);
   assert.equal(d.kind === 'write' && d.spec.acquireTime, '2026-11-25T02:00:00.123000Z');
 });
@@ -50,7 +49,6 @@ test('renewing keeps acquireTime and the transition count', () => {
   const d = decide(spec, { record: recordOf(spec), atMs: 0 }, 0, wall, 'me', timing);
   assert.deepEqual(d, {
     kind: 'write',
-    takeover: false,
     spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2026-11-25T01:00:00.000000Z', renewTime: '2026-11-25T02:00:00.123000Z', leaseTransitions: 3 },
   });
 });
@@ -58,7 +56,7 @@ test('renewing keeps acquireTime and the transition count', () => {
 test('a lease nobody holds is taken at once', () => {
   const spec: LeaseSpec = { ...held('other'), holderIdentity: undefined };
   const d = decide(spec, { record: recordOf(spec), atMs: 0 }, 0, wall, 'me', timing);
-  assert.ok(d.kind === 'write' && d.takeover && d.spec.leaseTransitions === 4);
+  assert.ok(d.kind === 'write' && d.spec.holderIdentity === 'me' && d.spec.leaseTransitions === 4);
 });
 
 test('any change of the record is a renewal: the record differs', () => {

@@ -31,6 +31,14 @@ export interface ElectionTiming {
   retryPeriodMs: number;
 }
 
+/** Which Lease a candidate campaigns for, as whom, and with what timing. */
+export interface LeaderElectionSettings extends ElectionTiming {
+  namespace: string;
+  name: string;
+  /** Unique per process: the pod name, else host name and a random suffix. */
+  identity: string;
+}
+
 /** The record this candidate last saw, and when by its monotonic clock. */
 export interface Observation {
   record: string;
@@ -39,7 +47,7 @@ export interface Observation {
 
 export type Decision =
   | { kind: 'wait'; holder: string; expiresInMs: number }
-  | { kind: 'write'; spec: LeaseSpec; takeover: boolean };
+  | { kind: 'write'; spec: LeaseSpec };
 
 /** holderIdentity of a Lease nobody holds. */
 export const NO_HOLDER = '';
@@ -73,7 +81,6 @@ export function decide(
   const renewing = holder === identity;
   return {
     kind: 'write',
-    takeover: !renewing,
     spec: {
       holderIdentity: identity,
       leaseDurationSeconds: Math.round(timing.leaseDurationMs / 1000),

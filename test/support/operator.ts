@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { Controller } from '../../src/controller/controller';
 import { loadKubeConfig, makeClients, type KubeClients } from '../../src/kube/client';
 import { LeaderElector } from '../../src/leader/leader-elector';
+import { parseOptions } from '../../src/options';
 import { createLogger } from '../../src/observability/logger';
 import { createMasterTracking, type MasterTracking } from '../../src/zk/master-tracking';
 
@@ -35,16 +36,13 @@ export async function startOperator(kubeconfig: string, opts: StartOptions = {})
       ? (enqueue, events) => (tracking = createMasterTracking({ kube, log, enqueue, events }))
       : undefined,
   });
-  const elector = opts.lease
-    ? new LeaderElector({
-        rest: kube.rest,
-        log,
-        ...opts.lease,
-        identity: `test-${process.pid}`,
-        timing: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
-        onLost: (reason) => log.error('leadership lost', { reason }),
-      })
+  // The operator's own defaults, as --leader-elect gives them.
+  const settings = opts.lease
+    ? parseOptions(['--leader-elect', '--leader-elect-resource-namespace', opts.lease.namespace, '--leader-elect-resource-name', opts.lease.name], {
+        POD_NAME: `test-${process.pid}`,
+      }).leaderElection
     : undefined;
+  const elector = settings ? new LeaderElector({ ...settings, rest: kube.rest, log, onLost: (reason) => log.error('leadership lost', { reason }) }) : undefined;
   if (elector) await elector.acquire();
   await controller.start();
   return {
