@@ -18,6 +18,7 @@ async function run(opts: Options): Promise<void> {
     namespaces: opts.namespaces,
     concurrency: opts.concurrency,
     election: opts.masterTracking ? (enqueue, events) => createMasterTracking({ kube, log, enqueue, events }) : undefined,
+    console: opts.console,
   });
   startDefaultMetrics();
   const le = opts.leaderElection;

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { durationMs } from './api/cluster';
 import type { LeaderElectionSettings } from './leader/lease-record';
+import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from './replication/jolokia';
 import type { LogFormat } from './observability/logger';
 
 export interface Options {
@@ -16,6 +17,8 @@ export interface Options {
   concurrency: number;
   /** Track the elected master in ZooKeeper. */
   masterTracking: boolean;
+  /** The brokers' web console login (env AMQ_CONSOLE_USERNAME, AMQ_CONSOLE_PASSWORD). */
+  console: ConsoleCredentials;
   /** undefined: no leader election, this process reconciles at once. */
   leaderElection?: LeaderElectionSettings;
 }
@@ -38,6 +41,10 @@ Options:
   --leader-elect-retry-period D           between attempts to acquire or renew (default 2s)
                            durations: 500ms, 2s; identity: env POD_NAME, else host name + random suffix
   --help                   this text
+
+Environment:
+  AMQ_CONSOLE_USERNAME, AMQ_CONSOLE_PASSWORD   the brokers' web console login (default admin/admin,
+                           the distribution's); used to check that slaves are in sync before a restart
 `;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options {
@@ -78,6 +85,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     httpPort: port,
     concurrency,
     masterTracking: !values['no-master-tracking'],
+    console: {
+      username: env.AMQ_CONSOLE_USERNAME || DISTRIBUTION_CONSOLE_CREDENTIALS.username,
+      password: env.AMQ_CONSOLE_PASSWORD || DISTRIBUTION_CONSOLE_CREDENTIALS.password,
+    },
     leaderElection: values['leader-elect']
       ? leaderElection(
           {

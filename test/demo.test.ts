@@ -21,5 +21,6 @@ test('the local end-to-end demo passes', async () => {
   assert.match(out.text, /Warning\s+MasterLost/);
   assert.match(out.text, /Normal\s+MasterElected\s+xl-broker-\d elected master \(previous master xl-broker-\d/);
   assert.match(out.text, /received 1000 distinct of 1000: 0 lost/);
+  assert.match(out.text, /2 of 2 slaves acknowledged a write made after they attached/);
   assert.doesNotMatch(out.text, /FAILED/);
 });

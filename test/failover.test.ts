@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import type { V1ConfigMap, V1Pod, V1Service } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, installCrd, nodeOf, portOpen } from './support/broker-set';
+import { BrokerSet, installCrd, localCluster, nodeOf, portOpen } from './support/broker-set';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
 import { kubectlOk } from './support/kubectl';
 import { consistently, eventually } from './support/eventually';
@@ -86,18 +86,7 @@ before(async () => {
   cp = await startControlPlane();
   zk = await startEnsemble();
   await installCrd(cp.kubeconfig, NS);
-  const bc = {
-    apiVersion: 'amqkeeper.io/v1alpha1',
-    kind: 'BrokerCluster',
-    metadata: { name: NAME, namespace: NS },
-    spec: {
-      brokerName: 'xlBroker',
-      replicas: 3,
-      ports: { openwire: 61616, console: 8161, replication: 63631 },
-      zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: '2s' },
-    },
-  };
-  await k(['apply', '-f', '-'], stringify(bc));
+  await k(['apply', '-f', '-'], stringify(localCluster(NS, NAME, zk.connectString)));
   op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
 
   // The brokers run exactly what the operator rendered for them.

@@ -113,7 +113,7 @@ async function provesRbac(op: RunningOperator, ns: string, name: string): Promis
   const bc = await eventually(async () => {
     const c = await cluster(ns, name);
     assert.equal(c.status?.observedGeneration, c.metadata.generation);
-    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'Warning', 'ZooKeeperReady']);
+    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'ReplicasInSync', 'Warning', 'ZooKeeperReady']);
     return c;
   }, { what: `status of ${ns}/${name}` });
   assert.equal(bc.status?.phase, 'Provisioning');
@@ -185,6 +185,15 @@ describe('the chart', () => {
     assert.equal(d?.spec?.strategy?.type, 'Recreate');
     assert.ok(!d?.spec?.template.spec?.containers[0]?.args?.some((a) => a.startsWith('--leader-elect')));
     assert.deepEqual(objs.filter((o) => o.metadata?.name?.endsWith('-leader-election')), []);
+  });
+
+  test('the broker console login comes from a Secret when one is named', async () => {
+    const out = await h(['template', RELEASE, CHART_DIR, '-n', NS, '--set', 'leaderElection.enabled=false', '--set', 'brokerConsole.existingSecret=amq-console']);
+    const d = parseAllDocuments(out).map((x) => x.toJS() as KubernetesObject & { spec?: V1Deployment['spec'] }).find((o) => o.kind === 'Deployment');
+    assert.deepEqual(d?.spec?.template.spec?.containers[0]?.env, [
+      { name: 'AMQ_CONSOLE_USERNAME', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'username' } } },
+      { name: 'AMQ_CONSOLE_PASSWORD', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'password' } } },
+    ]);
   });
 
   test('refuses several pods without leader election, and bad timings, naming the value', async () => {

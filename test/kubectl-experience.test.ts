@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, installCrd, nodeOf } from './support/broker-set';
+import { BrokerSet, installCrd, localCluster, nodeOf } from './support/broker-set';
 import { startOperator, type RunningOperator } from './support/operator';
 import { provisionLocalVolumes } from './support/storage';
 import { kubectlOk } from './support/kubectl';
@@ -66,19 +66,7 @@ before(async () => {
   await installCrd(cp.kubeconfig, NS);
   // One claim per broker (the ensemble is external): three volumes.
   const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 3 });
-  const bc = {
-    apiVersion: 'amqkeeper.io/v1alpha1',
-    kind: 'BrokerCluster',
-    metadata: { name: NAME, namespace: NS },
-    spec: {
-      brokerName: 'xlBroker',
-      replicas: 3,
-      ports: PORTS,
-      zookeeper: { external: { connectString: zk.connectString }, sessionTimeout: '2s' },
-      persistence: { storageClassName },
-    },
-  };
-  await k(['apply', '-f', '-'], stringify(bc));
+  await k(['apply', '-f', '-'], stringify(localCluster(NS, NAME, zk.connectString, { ports: PORTS, persistence: { storageClassName } })));
   op = await startOperator(cp.kubeconfig, { masterTracking: true });
 
   // The brokers run exactly what the operator rendered for them.

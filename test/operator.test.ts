@@ -135,7 +135,7 @@ describe('a BrokerCluster from the seed example', () => {
     assert.equal(bc.status?.phase, 'Provisioning');
     assert.equal(bc.status?.ready, '0/3');
     const types = bc.status?.conditions?.map((c) => c.type).sort();
-    assert.deepEqual(types, ['BrokersReady', 'MasterElected', 'Ready', 'Warning', 'ZooKeeperReady']);
+    assert.deepEqual(types, ['BrokersReady', 'MasterElected', 'Ready', 'ReplicasInSync', 'Warning', 'ZooKeeperReady']);
     const warning = bc.status?.conditions?.find((c) => c.type === 'Warning');
     assert.equal(warning?.reason, 'SchedulerNotReplicated');
     const table = await k(['-n', NS, 'get', 'bc']);

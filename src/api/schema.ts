@@ -554,7 +554,7 @@ export const brokerClusterStatusSchema = {
     masterUrl: { type: 'string', description: 'The master Service URL published in <name>-connection.' },
     conditions: {
       type: 'array',
-      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected and Warning.',
+      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected, ReplicasInSync and Warning.',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
       items: condition,

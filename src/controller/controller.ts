@@ -11,6 +11,8 @@ import { Informers } from '../kube/informers';
 import { StatusWriter } from '../kube/status-writer';
 import { metrics, setQueueDepthSource } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
+import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from '../replication/jolokia';
+import { ReplicationGuard } from '../replication/replication-guard';
 import { NO_ELECTION, type ElectionSource } from './election-source';
 import { clusterKeyOf, keyOf } from './keys';
 import { ChildReconciler } from './reconcile-children';
@@ -25,6 +27,8 @@ export interface ControllerOptions {
   concurrency?: number;
   /** Builds master tracking once the controller can queue reconciles. */
   election?: (enqueue: (namespace: string, name: string) => void, events: EventRecorder) => ElectionSource;
+  /** The brokers' web console login, for the replication checks of a rolling restart. */
+  console?: ConsoleCredentials;
 }
 
 export class Controller {
@@ -66,6 +70,7 @@ export class Controller {
       status: new StatusWriter(o.kube),
       events: this.events,
       election: this.election,
+      replication: o.election ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log) : undefined,
       log: o.log,
     });
   }

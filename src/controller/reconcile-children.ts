@@ -7,7 +7,7 @@ import { ANNOTATION_REVISION, LABEL_ROLE } from '../metadata/labels';
 import type { Applier } from '../kube/apply';
 import type { Informers } from '../kube/informers';
 import { isPodReady } from '../status/pods';
-import { nextRestart, type RollDecision } from './roller';
+import { nextRestart, type RollDecision, type RollGate } from './roller';
 
 export interface ChildrenResult {
   /** Writes made (applies, creates, label patches, deletes). */
@@ -35,14 +35,15 @@ export class ChildReconciler {
     return this.applier.apply(obj, this.live(obj));
   }
 
-  async reconcile(desired: DesiredState, master: string | undefined): Promise<ChildrenResult> {
+  /** gate: whether a serving broker may be taken down now (ZooKeeper pods roll on readiness alone). */
+  async reconcile(desired: DesiredState, master: string | undefined, gate?: RollGate): Promise<ChildrenResult> {
     let writes = 0;
     for (const obj of desired.applied) if (await this.applier.apply(obj, this.live(obj))) writes++;
     for (const claim of desired.claims) writes += await this.reconcileClaim(claim);
     for (const pod of [...desired.zkPods, ...desired.brokerPods]) writes += await this.reconcilePod(pod);
     // ZooKeeper first: brokers restarted while the ensemble rolls would lose their sessions twice.
     let roll = await this.roll(desired.zkPods, undefined);
-    if (roll.action === 'none') roll = await this.roll(desired.brokerPods, master);
+    if (roll.action === 'none') roll = await this.roll(desired.brokerPods, master, gate);
     if (roll.action === 'restart') writes++;
     return { writes, roll };
   }
@@ -87,7 +88,7 @@ export class ChildReconciler {
     return 1;
   }
 
-  private async roll(pods: V1Pod[], master: string | undefined): Promise<RollDecision> {
+  private async roll(pods: V1Pod[], master: string | undefined, gate?: RollGate): Promise<RollDecision> {
     const views = pods.map((p) => {
       const live = this.live<V1Pod>(p);
       return {
@@ -97,7 +98,7 @@ export class ChildReconciler {
         outdated: live !== undefined && live.metadata?.annotations?.[ANNOTATION_REVISION] !== p.metadata?.annotations?.[ANNOTATION_REVISION],
       };
     });
-    const decision = nextRestart(views, master);
+    const decision = nextRestart(views, master, gate);
     if (decision.action === 'restart') {
       const pod = pods.find((p) => p.metadata?.name === decision.pod);
       if (pod) await this.applier.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace } });

@@ -19,7 +19,9 @@ import type { StatusWriter } from '../kube/status-writer';
 import type { Logger } from '../observability/logger';
 import { computeStatus } from '../status/compute-status';
 import { metrics } from '../observability/metrics';
+import type { ReplicationGuard } from '../replication/replication-guard';
 import { ChildReconciler } from './reconcile-children';
+import type { RollGate } from './roller';
 import type { ElectionSnapshot, ElectionSource } from './election-source';
 import { splitKey } from './keys';
 import type { Outcome } from './work-queue';
@@ -38,6 +40,8 @@ export interface ReconcilerDeps {
   status: StatusWriter;
   events: EventRecorder;
   election: ElectionSource;
+  /** Checks slaves through the master's console; without it rolls go by pod readiness alone. */
+  replication?: ReplicationGuard;
   log: Logger;
   now?: () => Date;
 }
@@ -84,6 +88,7 @@ export class Reconciler {
         this.warned.delete(cached.metadata.uid);
         this.transitions.delete(cached.metadata.uid);
         this.written.delete(cached.metadata.uid);
+        this.d.replication?.forget(cached.metadata.uid);
       }
       return {};
     }
@@ -103,6 +108,9 @@ export class Reconciler {
       if (switched && snapshot?.at) metrics.masterSwitchSeconds.observe((Date.now() - snapshot.at.getTime()) / 1000);
     }
     const check = checkSpec(c, await this.specFacts(c));
+    // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
+    const sync = await this.d.replication?.check(c, snapshot);
+    const gate: RollGate | undefined = sync && { open: sync.inSync, reason: `slaves not in sync: ${sync.message}` };
     const oldWarning = c.status?.conditions?.find((x) => x.type === 'Warning');
 
     let requeueAfterMs = RESYNC_MS;
@@ -112,8 +120,9 @@ export class Reconciler {
     } else {
       const desired = desiredState(c, { masterIndex, roles: rolesOf(snapshot) });
       const rest = desired.applied.filter((o) => !(o.kind === 'Service' && o.metadata?.name === names.masterService(name)));
-      const result = await this.d.children.reconcile({ ...desired, applied: rest }, snapshot?.master);
+      const result = await this.d.children.reconcile({ ...desired, applied: rest }, snapshot?.master, gate);
       if (result.roll.action === 'restart') {
+        this.d.replication?.restarted(c, snapshot, result.roll.pod);
         log.info('restarting pod', { pod: result.roll.pod, reason: result.roll.reason });
         await this.d.events.record(c, 'Normal', Reason.PodRestarted, 'Restart', `restarted ${result.roll.pod} to apply a new revision (${result.roll.reason})`);
       }
@@ -130,6 +139,7 @@ export class Reconciler {
       brokerPods: pods(c.spec.replicas, (i) => names.brokerPod(name, i)),
       check,
       election: snapshot,
+      replication: sync,
       now: this.now(),
     });
     const newWarning = status.conditions?.find((x) => x.type === 'Warning');
@@ -147,6 +157,7 @@ export class Reconciler {
       this.transitions.set(uid, transition);
       for (const e of events) await this.d.events.record(c, e.type, e.reason, 'Failover', e.note);
     }
+    if (sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, sync.retryInMs);
     return { requeueAfterMs };
   }
 }

@@ -22,3 +22,15 @@ test('one at a time: waits while a pod terminates or an up-to-date pod is not re
   const d = nextRestart([pod('b-0'), pod('b-1', { outdated: false, ready: false })], 'b-0');
   assert.deepEqual(d, { action: 'wait', reason: 'b-1 not ready' });
 });
+
+test('a closed gate holds back slaves and the master, not a pod that serves nobody', () => {
+  const closed = { open: false, reason: 'xl-broker-1 is attaching' };
+  const all = [pod('b-0'), pod('b-1'), pod('b-2')];
+  assert.deepEqual(nextRestart(all, 'b-0', closed), { action: 'wait', reason: 'xl-broker-1 is attaching' });
+  assert.deepEqual(nextRestart([pod('b-0', { outdated: false }), pod('b-1', { ready: false })], 'b-0', closed), {
+    action: 'restart',
+    pod: 'b-1',
+    reason: 'not ready',
+  });
+  assert.equal((nextRestart(all, 'b-0', { open: true, reason: 'in sync' }) as { pod: string }).pod, 'b-1');
+});

@@ -1,7 +1,9 @@
 // Which pod to restart next, if any. Restarts are one at a time: pods that are
 // missing or not ready first (they serve nobody), then ready slaves, and the
 // elected master last, and a ready pod only while every other pod is ready, so
-// that the replication quorum and the ZooKeeper quorum always hold.
+// that the replication quorum and the ZooKeeper quorum always hold. A ready
+// broker is restarted only once every slave is in sync with the master (the
+// gate): a started container says nothing about a slave having caught up.
 
 export interface PodView {
   name: string;
@@ -17,7 +19,13 @@ export type RollDecision =
   | { action: 'wait'; reason: string }
   | { action: 'restart'; pod: string; reason: string };
 
-export function nextRestart(pods: readonly PodView[], master: string | undefined): RollDecision {
+/** Whether taking a serving pod down is safe now; undefined: no such check (pod readiness only). */
+export interface RollGate {
+  open: boolean;
+  reason: string;
+}
+
+export function nextRestart(pods: readonly PodView[], master: string | undefined, gate?: RollGate): RollDecision {
   const outdated = pods.filter((p) => p.outdated);
   if (outdated.length === 0) return { action: 'none' };
   const terminating = pods.find((p) => p.terminating);
@@ -28,6 +36,7 @@ export function nextRestart(pods: readonly PodView[], master: string | undefined
   if (othersUnready.length > 0) {
     return { action: 'wait', reason: `${othersUnready.map((p) => p.name).join(', ')} not ready` };
   }
+  if (gate && !gate.open) return { action: 'wait', reason: gate.reason };
   const slave = outdated.find((p) => p.name !== master);
   if (slave) return { action: 'restart', pod: slave.name, reason: 'slave first' };
   return { action: 'restart', pod: outdated[0]!.name, reason: 'master last' };

@@ -40,6 +40,12 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   }),
+  checkpoints: new Counter({
+    name: 'amqkeeper_replication_checkpoints_total',
+    help: 'Checkpoint writes made through the master console, by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  }),
   queueDepth: new Gauge({
     name: 'amqkeeper_queue_depth',
     help: 'Clusters queued or being reconciled.',

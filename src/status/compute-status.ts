@@ -12,6 +12,8 @@ import { masterTransition, type TransitionEvent } from './master-transition';
 import { phaseOf } from './phase';
 import { countReady } from './pods';
 import { ready } from './ready';
+import { replicasInSync } from './replicas-in-sync';
+import type { SyncVerdict } from '../replication/replica-sync';
 import { warning } from './warning';
 import { zookeeperReady } from './zookeeper-ready';
 
@@ -21,6 +23,8 @@ export interface StatusInput {
   brokerPods: readonly (V1Pod | undefined)[];
   check: SpecCheck;
   election?: ElectionSnapshot;
+  /** Whether the slaves are in sync with the master; undefined while unknown. */
+  replication?: SyncVerdict;
   now: Date;
 }
 
@@ -61,6 +65,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     nextCondition(ConditionType.ZooKeeperReady, zkCond, old.conditions, gen, now),
     nextCondition(ConditionType.BrokersReady, brokersCond, old.conditions, gen, now),
     nextCondition(ConditionType.MasterElected, masterCond, old.conditions, gen, now),
+    nextCondition(ConditionType.ReplicasInSync, replicasInSync(input.replication), old.conditions, gen, now),
     nextCondition(ConditionType.Warning, warnCond, old.conditions, gen, now),
   ];
   const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;

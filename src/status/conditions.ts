@@ -15,6 +15,7 @@ export const ConditionType = {
   ZooKeeperReady: 'ZooKeeperReady',
   BrokersReady: 'BrokersReady',
   MasterElected: 'MasterElected',
+  ReplicasInSync: 'ReplicasInSync',
   Warning: 'Warning',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];

@@ -19,6 +19,22 @@ export async function installCrd(kubeconfig: string, ...namespaces: string[]): P
   for (const ns of namespaces) await kubectlOk(kubeconfig, ['create', 'namespace', ns]);
 }
 
+/** A three-broker BrokerCluster on a local ensemble, on the seed's ports unless spec says otherwise. */
+export function localCluster(namespace: string, name: string, connectString: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'amqkeeper.io/v1alpha1',
+    kind: 'BrokerCluster',
+    metadata: { name, namespace },
+    spec: {
+      brokerName: 'xlBroker',
+      replicas: 3,
+      ports: { openwire: 61616, console: 8161, replication: 63631 },
+      zookeeper: { external: { connectString }, sessionTimeout: '2s' },
+      ...spec,
+    },
+  };
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
