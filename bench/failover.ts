@@ -66,6 +66,13 @@ async function main(): Promise<void> {
     const zkToService: number[] = [];
     const killToService: number[] = [];
     const killToPortOpen: number[] = [];
+    const rejoined = () =>
+      until('rejoin', 120_000, async () => {
+        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as { status?: { members?: unknown[] } };
+        return (bc.status?.members?.length ?? 0) === 3 ? true : undefined;
+      }, 200);
+    /** Kills after which replicated LevelDB elected nothing until the survivors restarted (not measured). */
+    let stalledElections = 0;
     for (let n = 0; n < FAILOVERS; n++) {
       const old = master;
       const oldIndex = nodeOf(old);
@@ -73,10 +80,27 @@ async function main(): Promise<void> {
       const svcSeen = svc.history.length;
       const tKill = Date.now();
       await set.kill(oldIndex);
-      master = await until(`failover ${n + 1}`, 60_000, () => {
+      const elected = () => {
         const pod = agreed();
         return pod && pod !== old ? pod : undefined;
-      });
+      };
+      try {
+        master = await until(`failover ${n + 1}`, 45_000, elected);
+      } catch {
+        // The store's own election hang (the elector keeps reaching for the dead
+        // master): a person restarts the survivors; the sample is not one of the operator's.
+        if (++stalledElections > 3) throw new Error('replicated LevelDB elected no master after 4 kills');
+        console.log(`failover ${n + 1}: no master 45 s after the kill (replicated LevelDB election hang): restarting the survivors, not counted`);
+        for (const i of Object.keys(set.pids()).map(Number)) {
+          await set.stop(i);
+          await set.start(i);
+        }
+        master = await until('an election after restarting the survivors', 120_000, elected, 50);
+        await set.start(oldIndex);
+        await rejoined();
+        n--;
+        continue;
+      }
       const newIndex = nodeOf(master);
       const zkAt = zkObs.history.slice(zkSeen).find((s) => s.value === master)?.at ?? NaN;
       const svcAt = svc.history.slice(svcSeen).find((s) => s.value === String(newIndex))?.at ?? NaN;
@@ -87,10 +111,7 @@ async function main(): Promise<void> {
       console.log(`failover ${n + 1}/${FAILOVERS}: ${old} -> ${master}  zk->service ${svcAt - zkAt} ms  kill->service ${svcAt - tKill} ms`);
       // Bring the killed node back and wait until the group has three members again.
       await set.start(oldIndex);
-      await until('rejoin', 120_000, async () => {
-        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as { status?: { members?: unknown[] } };
-        return (bc.status?.members?.length ?? 0) === 3 ? true : undefined;
-      }, 200);
+      await rejoined();
     }
     const switchCount = await op.metric('amqkeeper_master_switch_seconds_count');
     const switchSum = await op.metric('amqkeeper_master_switch_seconds_sum');
@@ -115,6 +136,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'failover',
       failovers: FAILOVERS,
+      stalledElections,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       zkToServiceMs: zs,
       killToServiceMs: ks,
@@ -128,7 +150,7 @@ async function main(): Promise<void> {
     const file = writeResult('failover', result);
     const row = (name: string, s: { p50: number; p99: number; max: number }) =>
       console.log(`${name.padEnd(34)} p50 ${String(s.p50).padStart(6)}  p99 ${String(s.p99).padStart(6)}  max ${String(s.max).padStart(6)} ms`);
-    console.log(`\n${FAILOVERS} failovers, zkSessionTimeout ${SESSION_TIMEOUT_MS} ms`);
+    console.log(`\n${FAILOVERS} failovers, zkSessionTimeout ${SESSION_TIMEOUT_MS} ms, ${stalledElections} stalled election(s) restarted and not counted`);
     row('ZooKeeper change -> Service', zs);
     row('kill -9 -> Service on new master', ks);
     row('kill -9 -> new master port open', ps);

@@ -70,7 +70,9 @@ export class Controller {
       status: new StatusWriter(o.kube),
       events: this.events,
       election: this.election,
-      replication: o.election ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log) : undefined,
+      replication: o.election
+        ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log, (ns, name) => this.queue.add(keyOf(ns, name)))
+        : undefined,
       log: o.log,
     });
   }

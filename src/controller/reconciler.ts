@@ -109,7 +109,7 @@ export class Reconciler {
     }
     const check = checkSpec(c, await this.specFacts(c));
     // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
-    const sync = await this.d.replication?.check(c, snapshot);
+    const sync = this.d.replication?.check(c, snapshot);
     const gate: RollGate | undefined = sync && { open: sync.inSync, reason: `slaves not in sync: ${sync.message}` };
     const oldWarning = c.status?.conditions?.find((x) => x.type === 'Warning');
 

@@ -39,30 +39,45 @@ function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): GroupFacts | 
   };
 }
 
+interface GuardState extends SyncState {
+  /** The check under way, if any. */
+  probe?: Promise<void>;
+  /** What the last check found, for the master it was made under. */
+  last?: { master: string; verdict: SyncVerdict };
+  /** No new check before this (ms since epoch): a slave downloading, a console not yet up. */
+  notBefore: number;
+  lastError?: string;
+  repeats?: number;
+}
+
 export class ReplicationGuard {
-  private readonly states = new Map<string, SyncState & { lastError?: string; repeats?: number }>();
+  private readonly states = new Map<string, GuardState>();
   private readonly jolokia: JolokiaClient;
 
   constructor(
     credentials: ConsoleCredentials,
     private readonly log: Logger,
+    /** Queues a reconcile of the cluster when a check has finished. */
+    private readonly enqueue: (namespace: string, name: string) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.jolokia = new JolokiaClient(credentials);
   }
 
-  private state(c: BrokerCluster) {
+  private state(c: BrokerCluster): GuardState {
     const uid = c.metadata.uid ?? `${c.metadata.namespace}/${c.metadata.name}`;
     let s = this.states.get(uid);
-    if (!s) this.states.set(uid, (s = newSyncState()));
+    if (!s) this.states.set(uid, (s = { ...newSyncState(), notBefore: 0 }));
     return s;
   }
 
   /**
    * undefined while the operator has no view of the group (ZooKeeper not read);
-   * otherwise whether every slave is in sync, after at most one checkpoint write.
+   * otherwise whether every slave is in sync. Never waits on a broker: the
+   * console is asked in the background and the cluster queued again when it
+   * answered, so a master switch is never held up behind a slow console.
    */
-  async check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): Promise<SyncVerdict | undefined> {
+  check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
     if (!snapshot?.connected || !snapshot.known) return undefined;
     const facts = snapshot.master ? groupFacts(c, snapshot) : undefined;
     const url = snapshot.master ? masterConsoleUrl(c, snapshot) : undefined;
@@ -70,32 +85,63 @@ export class ReplicationGuard {
     const state = this.state(c);
     const judged = judgeGroup(state, facts);
     if (judged !== 'ask') return judged;
+    const now = this.now();
+    if (!state.probe && now >= state.notBefore) {
+      const { namespace = '', name = '' } = c.metadata;
+      state.probe = this.probe(c, state, facts, url).finally(() => {
+        state.probe = undefined;
+        this.enqueue(namespace, name);
+      });
+    }
+    const last = state.last?.master === facts.master ? state.last.verdict : undefined;
+    const verdict: SyncVerdict = last && !last.inSync
+      ? { ...last }
+      : { inSync: false, reason: 'CheckpointPending', message: 'asking the master console about the slaves' };
+    // A running check queues the cluster when it is done; otherwise look again when the next one may start.
+    verdict.retryInMs = state.probe ? undefined : Math.max(50, state.notBefore - now);
+    return verdict;
+  }
+
+  /** Reads the master's view, writes a checkpoint if one is due, and records what it found. */
+  private async probe(c: BrokerCluster, state: GuardState, facts: GroupFacts, url: string): Promise<void> {
     const console = new MasterConsole(this.jolokia, url, c.spec.brokerName);
     const log = this.log.child({ namespace: c.metadata.namespace, cluster: c.metadata.name });
+    // A new master while the console answered: what it said is about the old one.
+    const superseded = () => state.master !== facts.master;
+    let verdict: SyncVerdict;
     try {
-      let step = judgeView(state, facts, await console.replication(), this.now());
+      const view = await console.replication();
+      if (superseded()) return;
+      let step = judgeView(state, facts, view, this.now());
       if ('write' in step) {
-        const view = await console.checkpoint();
+        const after = await console.checkpoint();
         metrics.checkpoints.inc({ result: 'ok' });
-        checkpointWritten(state, facts, view.position, this.now());
-        log.info('replication checkpoint written', { master: snapshot.master, position: view.position });
-        step = judgeView(state, facts, view, this.now());
+        if (superseded()) return;
+        checkpointWritten(state, facts, after.position, this.now());
+        log.info('replication checkpoint written', { master: facts.master, position: after.position });
+        step = judgeView(state, facts, after, this.now());
       }
+      verdict = 'write' in step ? { inSync: false, reason: 'CheckpointPending', message: 'a checkpoint is being written', retryInMs: 500 } : step.verdict;
+      if (verdict.inSync) log.info('slaves in sync', { master: facts.master, message: verdict.message });
       state.lastError = undefined;
-      if ('write' in step) return { inSync: false, reason: 'CheckpointPending', message: 'a checkpoint is being written', retryInMs: 500 };
-      if (step.verdict.inSync) log.info('slaves in sync', { master: snapshot.master, message: step.verdict.message });
-      return step.verdict;
     } catch (err) {
-      if (!(err instanceof JolokiaError)) throw err;
-      metrics.checkpoints.inc({ result: 'error' });
-      // A freshly promoted master opens its console a few seconds after its store: warn only when it lasts.
-      state.repeats = state.lastError === err.message ? (state.repeats ?? 0) + 1 : 0;
-      state.lastError = err.message;
-      if (state.repeats === 1) log.warn('cannot check the slaves through the master console', { error: err.message });
-      else log.debug('cannot check the slaves through the master console', { error: err.message });
-      const reason = err.kind === 'refused' ? 'ConsoleRefused' : 'ConsoleUnreachable';
-      return { inSync: false, reason, message: `cannot check the slaves: ${err.message}`, retryInMs: CONSOLE_RETRY_MS };
+      if (!(err instanceof JolokiaError)) {
+        log.error('replication check failed', { error: err instanceof Error ? err.message : String(err) });
+        verdict = { inSync: false, reason: 'ConsoleUnreachable', message: `cannot check the slaves: ${String(err)}`, retryInMs: CONSOLE_RETRY_MS };
+      } else {
+        metrics.checkpoints.inc({ result: 'error' });
+        // A freshly promoted master opens its console a few seconds after its store: warn only when it lasts.
+        state.repeats = state.lastError === err.message ? (state.repeats ?? 0) + 1 : 0;
+        state.lastError = err.message;
+        if (state.repeats === 1) log.warn('cannot check the slaves through the master console', { error: err.message });
+        else log.debug('cannot check the slaves through the master console', { error: err.message });
+        const reason = err.kind === 'refused' ? 'ConsoleRefused' : 'ConsoleUnreachable';
+        verdict = { inSync: false, reason, message: `cannot check the slaves: ${err.message}`, retryInMs: CONSOLE_RETRY_MS };
+      }
     }
+    if (superseded()) return;
+    state.last = { master: facts.master, verdict };
+    state.notBefore = this.now() + (verdict.retryInMs ?? 0);
   }
 
   /** The operator is restarting this pod: its members must leave the group before the slaves count as in sync. */
