@@ -34,3 +34,8 @@ test('bad leader election settings name the flag and the fix', () => {
   refused(['--leader-elect-retry-period', '9s'], env, /--leader-elect-retry-period \(9s\) must be well under --leader-elect-renew-deadline/);
   refused(['--leader-elect-resource-name', 'Amq_Keeper'], env, /--leader-elect-resource-name must be a lowercase DNS name/);
 });
+
+test('the broker console login: the distribution default, or the environment', () => {
+  assert.deepEqual(parseOptions([], {}).console, { username: 'admin', password: 'admin' });
+  assert.deepEqual(parseOptions([], { AMQ_CONSOLE_USERNAME: 'ops', AMQ_CONSOLE_PASSWORD: 's3cret' }).console, { username: 'ops', password: 's3cret' });
+});

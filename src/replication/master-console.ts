@@ -16,7 +16,7 @@ export interface ReplicationView {
 }
 
 /** Holds one message for the moment of a checkpoint; never purged or deleted (see checkpoint()). */
-export const CHECKPOINT_QUEUE = 'amqkeeper.replication.checkpoint';
+const CHECKPOINT_QUEUE = 'amqkeeper.replication.checkpoint';
 
 /** ActiveMQ's JMXSupport.encodeObjectNamePart for the characters a brokerName may hold. */
 function objectNamePart(s: string): string {

@@ -13,29 +13,27 @@ import { JolokiaClient, JolokiaError, type ConsoleCredentials } from './jolokia'
 import { MasterConsole } from './master-console';
 import { checkpointWritten, judgeGroup, judgeView, newSyncState, type GroupFacts, type SyncState, type SyncVerdict } from './replica-sync';
 
-export const CONSOLE_RETRY_MS = 5_000;
+const CONSOLE_RETRY_MS = 5_000;
 
-/** The console of the elected master: the host it registered in ZooKeeper, its node's console port. */
-export function masterConsoleUrl(c: BrokerCluster, snapshot: ElectionSnapshot): string | undefined {
-  const m = snapshot.members.find((x) => x.role === 'master' && x.pod === snapshot.master);
+/** The elected master's member, its console, and who else is in the group; undefined while none serves. */
+function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): { facts: GroupFacts; url: string } | undefined {
+  const master = snapshot.members.find((x) => x.role === 'master' && x.pod === snapshot.master);
   const i = snapshot.master ? podIndex(snapshot.master) : undefined;
-  if (!m?.address || i === undefined) return undefined;
+  if (!master?.memberId || !master.address || i === undefined) return undefined;
   let host: string;
   try {
-    host = new URL(m.address).hostname;
+    host = new URL(master.address).hostname;
   } catch {
     return undefined;
   }
-  return `http://${host}:${nodePorts(c, i).console}/api/jolokia/`;
-}
-
-function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): GroupFacts | undefined {
-  const master = snapshot.members.find((x) => x.role === 'master' && x.pod === snapshot.master);
-  if (!master?.memberId) return undefined;
   return {
-    master: master.memberId,
-    slaves: snapshot.members.filter((x) => x.memberId && x.memberId !== master.memberId).map((x) => ({ memberId: x.memberId ?? '', pod: x.pod })),
-    expectedSlaves: c.spec.replicas - 1,
+    // The host the master registered in ZooKeeper, and its node's console port.
+    url: `http://${host}:${nodePorts(c, i).console}/api/jolokia/`,
+    facts: {
+      master: master.memberId,
+      slaves: snapshot.members.filter((x) => x.memberId && x.memberId !== master.memberId).map((x) => ({ memberId: x.memberId ?? '', pod: x.pod })),
+      expectedSlaves: c.spec.replicas - 1,
+    },
   };
 }
 
@@ -79,9 +77,9 @@ export class ReplicationGuard {
    */
   check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
     if (!snapshot?.connected || !snapshot.known) return undefined;
-    const facts = snapshot.master ? groupFacts(c, snapshot) : undefined;
-    const url = snapshot.master ? masterConsoleUrl(c, snapshot) : undefined;
-    if (!facts || !url) return { inSync: false, reason: 'NoMaster', message: 'no elected master to check the slaves against' };
+    const group = groupFacts(c, snapshot);
+    if (!group) return { inSync: false, reason: 'NoMaster', message: 'no elected master to check the slaves against' };
+    const { facts, url } = group;
     const state = this.state(c);
     const judged = judgeGroup(state, facts);
     if (judged !== 'ask') return judged;
