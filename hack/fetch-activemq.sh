@@ -21,7 +21,9 @@
 # cannot reach ZooKeeper on Java 14+ (this project runs brokers on Java 17),
 # replicated LevelDB's ZKClient gets a fix for a startup race (see
 # patch_zkclient), and guava's missing failureaccess jar is added (see
-# add_guava_failureaccess).
+# add_guava_failureaccess), and the replicated LevelDB master waits for a
+# unit's end record to reach its replicas before it acknowledges the unit
+# (see patch_unit_sync).
 # AMQ-KEEPER-ASSEMBLY.txt in the result lists exactly what came from where.
 # Needs mvn, java/javac/jar (JDK 11+), tar, unzip, patch, cmp.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +35,7 @@ DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 HOME_DIR="$CACHE_ROOT/activemq-$ACTIVEMQ_VERSION"
 # Bump the recipe number when the steps below change what ends up in HOME_DIR.
-STAMP="$HOME_DIR/.amq-keeper-complete-recipe5"
+STAMP="$HOME_DIR/.amq-keeper-complete-recipe6"
 if [ -f "$STAMP" ]; then echo "$HOME_DIR"; exit 0; fi
 
 command -v mvn >/dev/null || die "mvn not found on PATH (needed to fetch ActiveMQ)"
@@ -205,6 +207,112 @@ DIFF
   echo "lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar: $cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents); shadows the class in activemq-leveldb-store-$ver.jar" >> "$REPORT"
 }
 
+# patch_unit_sync <dist>: makes the replicated LevelDB master wait for its
+# replicas to hold a unit of work's end record before the unit (a send) is
+# acknowledged. RecordLog.appender appends a unit's UOW_END record after the
+# unit's block returns, and a slave's replay applies a unit only when it reads
+# that record. Upstream MasterLevelDBClient waited for the replicas inside the
+# block (its force()), so the quorum acknowledged the unit's records but not
+# its end record; a master killed after it acknowledged a send and before the
+# end record reached a slave left the promoted slave without that send (an
+# acknowledged message lost). The promoted slave's DEBUG log shows it: its last
+# replay is a unit's records (282 bytes for a small text message) without the
+# 18-byte end record that follows every complete unit. The patched class
+# defers the replica wait of a force() inside a unit until the end record is
+# appended and flushed: one wait per unit, as before. MasterLevelDBClient is
+# Scala: it is compiled with scalac 2.11.12 (the release line of the
+# distribution's scala-library 2.11.11; 2.11.12 runs on Java 17), which first
+# has to reproduce the shipped classes byte for byte from the unpatched
+# sources, so the patched classes differ only by the patch.
+patch_unit_sync() {
+  local d="$1" ldb ver w cls srcver sc cp f n
+  ldb="$(ls "$d"/lib/optional/activemq-leveldb-store-*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
+  [ -n "$ldb" ] || die "no activemq-leveldb-store jar in $d/lib/optional"
+  ver="$(basename "$ldb" .jar)"; ver="${ver#activemq-leveldb-store-}"
+  cls=org/apache/activemq/leveldb/replicated/MasterLevelDBClient
+  w="$TMP/unitsync"; rm -rf "$w"; mkdir -p "$w/src" "$w/shipped" "$w/plain" "$w/classes" "$w/scalac"
+  (cd "$w/shipped" && unzip -q "$ldb" "$cls.class" "$cls\$*.class")
+  srcver="$ver"
+  if ! mvn_copy "$w" "org.apache.activemq:activemq-leveldb-store:$ver:jar:sources"; then
+    srcver="$ACTIVEMQ_FALLBACK_DIST_VERSION"
+    mvn_copy "$w" "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" \
+      || die "no sources of activemq-leveldb-store $ver or $srcver are served; cannot patch MasterLevelDBClient"
+  fi
+  (cd "$w/src" && unzip -q "$w/activemq-leveldb-store-$srcver-sources.jar" "$cls.scala")
+  sc=2.11.12
+  for a in scala-compiler scala-reflect scala-library; do
+    mvn_copy "$w/scalac" "org.scala-lang:$a:$sc" || die "org.scala-lang:$a:$sc is not served (needed to patch MasterLevelDBClient)"
+  done
+  cp="$(ls "$d"/lib/*.jar "$d"/lib/optional/*.jar | grep -v -- '-fix\.jar$' | tr '\n' ':')"
+  scalac_to() {
+    java -cp "$w/scalac/scala-compiler-$sc.jar:$w/scalac/scala-reflect-$sc.jar:$w/scalac/scala-library-$sc.jar" \
+      scala.tools.nsc.Main -usejavacp:false -nowarn -classpath "$cp" -d "$1" "$w/src/$cls.scala" > "$w/scalac.log" 2>&1 \
+      && [ -f "$1/$cls.class" ] || { cat "$w/scalac.log" >&2; die "scalac $sc failed on MasterLevelDBClient.scala"; }
+  }
+  # The unpatched sources must compile to exactly the shipped classes.
+  scalac_to "$w/plain"
+  diff -r -q "$w/shipped" "$w/plain" >/dev/null \
+    || die "scalac $sc does not reproduce MasterLevelDBClient of activemq-leveldb-store $ver from the $srcver sources; not patching"
+  cat > "$w/unitsync.diff" <<'DIFF'
+--- a/MasterLevelDBClient.scala
++++ b/MasterLevelDBClient.scala
+@@ -125,6 +125,30 @@
+   // stores the logs on the local and remote file systems.
+   override def createLog = new RecordLog(directory, LOG_SUFFIX) {
+ 
++    // amq-keeper patch: RecordLog.appender appends the unit's UOW_END record
++    // after this block returns, and a slave applies a unit only at that
++    // record. Waiting for the replicas inside the block acknowledged sends
++    // whose end record no replica had yet; a force() inside a unit now only
++    // marks it, and the wait runs once the end record is flushed.
++    val unit_in_progress = new ThreadLocal[java.lang.Boolean]
++    val unit_sync_to = new ThreadLocal[LogAppender]
++
++    override def appender[T](func: (LogAppender)=>T):T = {
++      unit_in_progress.set(java.lang.Boolean.TRUE)
++      var synced: LogAppender = null
++      val rc = try {
++        super.appender(func)
++      } finally {
++        unit_in_progress.remove()
++        synced = unit_sync_to.get()
++        unit_sync_to.remove()
++      }
++      if( synced!=null ) {
++        store.wal_sync_to(synced.position+synced.flushed_offset.get())
++      }
++      rc
++    }
++
+     override def create_log_appender(position: Long, offset:Long) = {
+       new LogAppender(next_log(position), position, offset) {
+ 
+@@ -144,7 +168,11 @@
+           }
+           if( (store.syncToMask & SYNC_TO_REMOTE) != 0) {
+             flush
+-            store.wal_sync_to(position+flushed_offset.get())
++            if( unit_in_progress.get()!=null ) {
++              unit_sync_to.set(this)
++            } else {
++              store.wal_sync_to(position+flushed_offset.get())
++            }
+           }
+         }
+ 
+DIFF
+  (cd "$w/src/$(dirname "$cls")" && patch -s -p1 MasterLevelDBClient.scala < "$w/unitsync.diff") \
+    || die "the MasterLevelDBClient patch does not apply to activemq-leveldb-store $srcver sources"
+  scalac_to "$w/classes"
+  # Same class names as shipped, so every shipped one is shadowed.
+  n="$(cd "$w/classes" && find . -name '*.class' | sort)"
+  [ "$n" = "$(cd "$w/shipped" && find . -name '*.class' | sort)" ] \
+    || die "the patched MasterLevelDBClient compiles to other class names than the shipped one"
+  f="$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar"
+  if [ -f "$f" ]; then jar --update --file "$f" -C "$w/classes" .; else jar --create --file "$f" -C "$w/classes" .; fi
+  echo "lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar: $cls (sources of $srcver, scalac $sc) patched so that a send is acknowledged only once the replicas hold its unit's end record; shadows the classes in activemq-leveldb-store-$ver.jar" >> "$REPORT"
+}
+
 # add_guava_failureaccess <dist>: lib/optional ships guava 31 without its
 # com.google.guava:failureaccess dependency. The pure-Java LevelDB index uses
 # guava's cache when it reopens a store that has data, so without the jar a
@@ -252,6 +360,7 @@ if fetch_dist "$ACTIVEMQ_VERSION" "$TMP/dist"; then
   echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" > "$REPORT"
   patch_zk_client "$TMP/dist"
   patch_zkclient "$TMP/dist"
+  patch_unit_sync "$TMP/dist"
   add_guava_failureaccess "$TMP/dist"
   use_native_leveldb "$TMP/dist"
   cp "$REPORT" "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
@@ -361,6 +470,7 @@ done
 [ -f "$LDB_NEW" ] || die "$LDB_NEW missing"
 patch_zk_client "$D"
 patch_zkclient "$D"
+patch_unit_sync "$D"
 add_guava_failureaccess "$D"
 use_native_leveldb "$D"
 cp "$REPORT" "$D/AMQ-KEEPER-ASSEMBLY.txt"

@@ -11,5 +11,6 @@ step "kwok $KWOK_VERSION" bash "$HACK_DIR/build-kwok.sh"
 step "helm $HELM_VERSION" bash "$HACK_DIR/build-helm.sh"
 step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
 step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
+step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
 step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
 log "setup: done in $((SECONDS - t0))s"

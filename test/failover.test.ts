@@ -2,6 +2,7 @@
 // ZooKeeper ensemble, three real ActiveMQ 5.16.8 brokers started from the
 // configuration the operator rendered, the operator as its own process, and a
 // real JMS client through the published failover URL.
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
@@ -123,6 +124,10 @@ describe('master tracking against real brokers', () => {
       const roles = Object.fromEntries(pods.items.map((p) => [p.metadata?.name, p.metadata?.labels?.['amqkeeper.io/role']]));
       for (const pod of ['xl-broker-0', 'xl-broker-1', 'xl-broker-2']) assert.equal(roles[pod], pod === master ? 'master' : 'slave', pod);
     });
+    // The master's store runs the distribution's patched MasterLevelDBClient
+    // (a send is acknowledged only once a replica has its unit's end record).
+    const loaded = readFileSync(brokers.classLoadLog(indexOf(master)), 'utf8');
+    assert.match(loaded, /org\.apache\.activemq\.leveldb\.replicated\.MasterLevelDBClient\$\$anon\$2\$\$anon\$1 source: \S*\/activemq-leveldb-store-[\d.]+-amq-keeper-fix\.jar/);
     const elected = await events('MasterElected');
     assert.ok(elected.some((e) => e.note?.startsWith(`${master} elected master`)), JSON.stringify(elected));
     const bc = await cluster();

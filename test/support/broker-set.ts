@@ -54,10 +54,13 @@ export function nodeOf(pod: string): number {
 export class BrokerSet {
   readonly work: string;
   readonly configDir: string;
+  /** JVM options added to every broker this set starts from now on. */
+  extraJavaOpts: string[] = [];
   private readonly brokers = new Map<number, BrokerProcess>();
 
+  /** kubeconfig: where to read the rendered ConfigMap from; undefined when the test writes it (writeConfig). */
   constructor(
-    private readonly kubeconfig: string,
+    private readonly kubeconfig: string | undefined,
     private readonly namespace: string,
     private readonly cluster: string,
     work?: string,
@@ -68,23 +71,39 @@ export class BrokerSet {
 
   /** Waits for the rendered ConfigMap and writes its files where the entrypoint reads them. */
   async writeRenderedConfig(): Promise<V1ConfigMap> {
+    const kubeconfig = this.kubeconfig;
+    if (kubeconfig === undefined) throw new Error('BrokerSet has no kubeconfig to read the rendered ConfigMap from');
     const cm = await eventually(
-      async () => JSON.parse(await kubectlOk(this.kubeconfig, ['-n', this.namespace, 'get', 'configmap', `${this.cluster}-broker-config`, '-o', 'json'])) as V1ConfigMap,
+      async () => JSON.parse(await kubectlOk(kubeconfig, ['-n', this.namespace, 'get', 'configmap', `${this.cluster}-broker-config`, '-o', 'json'])) as V1ConfigMap,
       { what: `${this.cluster}-broker-config`, intervalMs: 200 },
     );
-    mkdirSync(this.configDir, { recursive: true });
-    for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(this.configDir, file), content);
+    this.writeConfig(cm);
     return cm;
   }
 
+  /** Writes a broker-config ConfigMap's files where the entrypoint reads them. */
+  writeConfig(cm: V1ConfigMap): void {
+    mkdirSync(this.configDir, { recursive: true });
+    for (const [file, content] of Object.entries(cm.data ?? {})) writeFileSync(join(this.configDir, file), content);
+  }
+
   async start(i: number): Promise<BrokerProcess> {
-    const b = await startBroker({ configDir: this.configDir, index: i, dataDir: join(this.work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1' });
+    // The JVM records where each class came from, so a test can tell that a
+    // broker runs the store classes the distribution patches.
+    const classLog = `-Xlog:class+load=info:file=${this.classLoadLog(i)}`;
+    const javaOpts = [process.env.JAVA_OPTS, classLog, ...this.extraJavaOpts].filter(Boolean).join(' ');
+    const b = await startBroker({ configDir: this.configDir, index: i, dataDir: join(this.work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1', javaOpts });
     this.brokers.set(i, b);
     return b;
   }
 
   async startAll(count: number): Promise<void> {
     await Promise.all(Array.from({ length: count }, (_, i) => this.start(i)));
+  }
+
+  /** The JVM's class-load log of node i (its latest start). */
+  classLoadLog(i: number): string {
+    return join(this.work, 'data', `node-${i}`, 'class-load.log');
   }
 
   /** kill -9, as a crash. */

@@ -8,24 +8,36 @@ import { promisify } from "node:util";
 const execFileP = promisify(execFile);
 const REPO_DIR = path.resolve(__dirname, "..", "..");
 const ENTRYPOINT = path.join(REPO_DIR, "images", "broker", "entrypoint.sh");
-const FETCH_ACTIVEMQ = path.join(REPO_DIR, "hack", "fetch-activemq.sh");
+const fetched = new Map<string, Promise<string>>();
 
-let homePromise: Promise<string> | undefined;
+/** The last line a hack/ fetch script prints (a cached path), run once per process. */
+function fetchedPath(script: string): Promise<string> {
+  let p = fetched.get(script);
+  if (p === undefined) {
+    p = execFileP("bash", [path.join(REPO_DIR, "hack", script)], { maxBuffer: 16 * 1024 * 1024 })
+      .then(({ stdout }) => {
+        const out = stdout.trim().split("\n").pop() ?? "";
+        if (out === "") throw new Error(`hack/${script} printed no path`);
+        return out;
+      })
+      .catch((e: unknown) => {
+        fetched.delete(script);
+        const err = e as { stderr?: string; message?: string };
+        throw new Error(`hack/${script} failed: ${(err.stderr ?? "").trim() || String(err.message)}`);
+      });
+    fetched.set(script, p);
+  }
+  return p;
+}
 
 /** ACTIVEMQ_HOME from hack/fetch-activemq.sh (fetched/assembled once, then cached). */
 export function activemqHome(): Promise<string> {
-  homePromise ??= execFileP("bash", [FETCH_ACTIVEMQ], { maxBuffer: 16 * 1024 * 1024 })
-    .then(({ stdout }) => {
-      const home = stdout.trim().split("\n").pop() ?? "";
-      if (home === "") throw new Error("hack/fetch-activemq.sh printed no ACTIVEMQ_HOME");
-      return home;
-    })
-    .catch((e: unknown) => {
-      homePromise = undefined;
-      const err = e as { stderr?: string; message?: string };
-      throw new Error(`hack/fetch-activemq.sh failed: ${(err.stderr ?? "").trim() || String(err.message)}`);
-    });
-  return homePromise;
+  return fetchedPath("fetch-activemq.sh");
+}
+
+/** The Byteman agent jar from hack/fetch-byteman.sh (for -javaagent:). */
+export function bytemanAgent(): Promise<string> {
+  return fetchedPath("fetch-byteman.sh");
 }
 
 export interface BrokerOptions {

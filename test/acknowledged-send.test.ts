@@ -1,0 +1,118 @@
+// An acknowledged send must survive a kill of the master, even when the kill
+// lands between the acknowledgement and the moment a replica has the unit's
+// end record (a replica applies a unit of work only at that record). Upstream
+// 5.16.8 acknowledged as soon as the replicas had the unit's records, so a
+// kill in that gap lost the message; the distribution amq-keeper assembles
+// patches MasterLevelDBClient (hack/fetch-activemq.sh, patch_unit_sync).
+//
+// The gap is microseconds wide, so the test widens it: a Byteman rule in each
+// broker drops the replication of end records while a gate file exists, the
+// test opens the gate during a run of synchronous persistent sends, and kills
+// the master as soon as the rule fired. Real ZooKeeper, real brokers started
+// from the operator's rendered configuration, the ActiveMQ JMS client.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrokerClusterSpecInput } from '../src/api/types';
+import { buildBrokerConfig } from '../src/resources/broker-config';
+import { failoverUrl } from '../src/resources/connection-url';
+import { cluster } from './fixtures/clusters';
+import { startEnsemble, type Ensemble } from './support/zookeeper';
+import { BrokerSet, localCluster, portOpen } from './support/broker-set';
+import { bytemanAgent } from './support/brokers';
+import { eventually } from './support/eventually';
+import { consumeAll, runClient } from './support/jms-client';
+
+const NS = 'ack';
+const NAME = 'xl';
+const QUEUE = 'acknowledged.sends';
+const COUNT = 300;
+const OPEN_GATE_AFTER = 100;
+const OPENWIRE = 61616;
+
+let zk: Ensemble;
+let brokers: BrokerSet;
+let url: string;
+let gate: string;
+
+// SlaveState.replicate(file, position, offset, length) queues one frame of
+// the master's log for one replica; an end record alone is 18 bytes.
+const RULE = `RULE amq-keeper test: hold back a unit's end record
+CLASS org.apache.activemq.leveldb.replicated.MasterLevelDBStore$SlaveState
+METHOD replicate(java.io.File, long, long, long)
+AT ENTRY
+BIND gate:java.io.File = new java.io.File(System.getProperty("amqkeeper.test.gate"))
+IF $4 == 18L AND gate.exists()
+DO traceOpen("held", System.getProperty("amqkeeper.test.gate") + ".held");
+   traceln("held", "" + $3);
+   return
+ENDRULE
+`;
+
+/** The node serving OpenWire (slaves open no client port), other than `not`. */
+function master(not?: number): Promise<number> {
+  return eventually(
+    async () => {
+      const serving: number[] = [];
+      for (const i of Object.keys(brokers.pids()).map(Number)) if (i !== not && (await portOpen(OPENWIRE + i))) serving.push(i);
+      assert.equal(serving.length, 1, `one master among ${JSON.stringify(brokers.pids())}`);
+      return serving[0] as number;
+    },
+    { timeoutMs: 90_000, intervalMs: 200, what: 'an elected master' },
+  );
+}
+
+before(async () => {
+  zk = await startEnsemble();
+  const c = cluster(localCluster(NS, NAME, zk.connectString).spec as Partial<BrokerClusterSpecInput>, NAME, NS);
+  brokers = new BrokerSet(undefined, NS, NAME);
+  brokers.writeConfig(buildBrokerConfig(c));
+  url = failoverUrl(c, () => '127.0.0.1');
+  assert.doesNotMatch(url, /useAsyncSend=true/, 'synchronous sends: acknowledged means stored');
+  gate = join(brokers.work, 'gate');
+  const rules = join(brokers.work, 'hold-end-record.btm');
+  writeFileSync(rules, RULE);
+  brokers.extraJavaOpts = [`-javaagent:${await bytemanAgent()}=script:${rules}`, `-Damqkeeper.test.gate=${gate}`];
+  await brokers.startAll(3);
+  await master();
+});
+
+after(async () => {
+  await brokers?.killAll();
+  await zk?.stop();
+});
+
+describe('an acknowledged send and a master killed before a replica had its end record', () => {
+  test('every acknowledged message is kept, and the master acknowledged nothing past the held-back unit', async (t) => {
+    const first = await master();
+    const producer = runClient(['produce', '--url', url, '--queue', QUEUE, '--count', String(COUNT), '--persistent', '--progress-every', '10', '--timeout-ms', '240000']);
+    await Promise.race([producer.when((e) => e.event === 'progress' && Number(e.sent) >= OPEN_GATE_AFTER), producer.done]);
+    writeFileSync(gate, '');
+    const heldFile = `${gate}.held`;
+    await eventually(() => assert.ok(existsSync(heldFile)), { timeoutMs: 15_000, intervalMs: 5, what: 'the master holding back an end record' });
+    await brokers.kill(first);
+    rmSync(gate);
+    const next = await master(first);
+    await brokers.start(first);
+
+    const sent = await producer.done;
+    assert.equal(Number(sent.acked), COUNT, JSON.stringify(sent));
+    assert.equal(Number(sent.errors), 0);
+    const positions = new Set(readFileSync(heldFile, 'utf8').split('\n').filter(Boolean));
+
+    const got = await consumeAll(url, QUEUE, COUNT, async () => {
+      const m = await master();
+      await brokers.kill(m);
+      await brokers.start(m);
+      await master(m);
+    });
+    t.diagnostic(`master ${first} killed with the end record at ${[...positions].join()} held back, ${next} took over; received ${got.distinct} of ${COUNT}, lost ${JSON.stringify(got.lost)}, duplicates ${got.duplicates}`);
+    assert.deepEqual(got.lost, []);
+    assert.deepEqual(got.heldBack, []);
+    assert.equal(got.distinct, COUNT);
+    // One unit: with its end record held back from every replica, the master
+    // did not acknowledge that send, so the producer got no further.
+    assert.equal(positions.size, 1, `end records held back at log positions ${[...positions].join(', ')}`);
+  });
+});
