@@ -97,6 +97,24 @@ patch_zk_client() {
   echo "lib/optional/zookeeper-$ver-jdk14-fix.jar: org.apache.zookeeper.client.StaticHostProvider of $ver recompiled with the ZOOKEEPER-3779 fix (the $ver client cannot connect on Java 14+); shadows the class in zookeeper-$ver.jar" >> "$REPORT"
 }
 
+# leveldb_store_jar <dist>: sets ldb (the activemq-leveldb-store jar in
+# lib/optional, not the fix jar) and ver (its version) for the patch steps.
+leveldb_store_jar() {
+  ldb="$(ls "$1"/lib/optional/activemq-leveldb-store-*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
+  [ -n "$ldb" ] || die "no activemq-leveldb-store jar in $1/lib/optional"
+  ver="$(basename "$ldb" .jar)"; ver="${ver#activemq-leveldb-store-}"
+}
+
+# add_to_fix_jar <dist> <ver> <classes dir> <what>: puts patched store classes
+# into lib/optional/activemq-leveldb-store-<ver>-amq-keeper-fix.jar, which
+# sorts (and loads) ahead of activemq-leveldb-store-<ver>.jar, and records
+# <what> in the assembly report.
+add_to_fix_jar() {
+  local f="$1/lib/optional/activemq-leveldb-store-$2-amq-keeper-fix.jar"
+  if [ -f "$f" ]; then jar --update --file "$f" -C "$3" .; else jar --create --file "$f" -C "$3" .; fi
+  echo "lib/optional/$(basename "$f"): $4; shadows the class(es) in activemq-leveldb-store-$2.jar" >> "$REPORT"
+}
+
 # patch_zkclient <dist>: fixes a startup race in replicated LevelDB's
 # ZKClient (org.apache.activemq.leveldb.replicated.groups): a listener
 # registered while the CONNECTED event is being dispatched got onConnected()
@@ -105,14 +123,10 @@ patch_zk_client() {
 #   because "listener" is null   (ZooKeeperTreeTracker.raiseEvents)
 # so the broker exited at startup, typically when joining a group that already
 # has members. Seen in about half of the broker starts on a loaded 2-core
-# machine. The patched class goes into
-# lib/optional/activemq-leveldb-store-<ver>-amq-keeper-fix.jar, which sorts
-# (and loads) ahead of activemq-leveldb-store-<ver>.jar.
+# machine. The patched class goes into the fix jar (see add_to_fix_jar).
 patch_zkclient() {
   local d="$1" ldb ver w cls srcver cp
-  ldb="$(ls "$d"/lib/optional/activemq-leveldb-store-*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
-  [ -n "$ldb" ] || die "no activemq-leveldb-store jar in $d/lib/optional"
-  ver="$(basename "$ldb" .jar)"; ver="${ver#activemq-leveldb-store-}"
+  leveldb_store_jar "$d"
   cls=org/apache/activemq/leveldb/replicated/groups/ZKClient
   w="$TMP/zkclientfix"; rm -rf "$w"; mkdir -p "$w/src" "$w/classes" "$w/cmp" "$w/deps"
   srcver="$ver"
@@ -202,9 +216,7 @@ DIFF
   for j in "$d"/lib/optional/org.linkedin.*.jar "$d"/lib/optional/zookeeper-3.*.jar "$d"/lib/slf4j-api-*.jar "$w"/deps/*.jar; do cp="$cp:$j"; done
   javac -nowarn -encoding UTF-8 --release 8 -d "$w/classes" -cp "$cp" "$w/src/$cls.java" 2> "$w/javac.log" \
     || { cat "$w/javac.log" >&2; die "javac failed on the patched ZKClient"; }
-  rm -f "$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar"
-  jar --create --file "$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar" -C "$w/classes" .
-  echo "lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar: $cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents); shadows the class in activemq-leveldb-store-$ver.jar" >> "$REPORT"
+  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents)"
 }
 
 # patch_unit_sync <dist>: makes the replicated LevelDB master wait for its
@@ -225,10 +237,8 @@ DIFF
 # has to reproduce the shipped classes byte for byte from the unpatched
 # sources, so the patched classes differ only by the patch.
 patch_unit_sync() {
-  local d="$1" ldb ver w cls srcver sc cp f n
-  ldb="$(ls "$d"/lib/optional/activemq-leveldb-store-*.jar 2>/dev/null | grep -v -- '-fix\.jar$' | head -n1 || true)"
-  [ -n "$ldb" ] || die "no activemq-leveldb-store jar in $d/lib/optional"
-  ver="$(basename "$ldb" .jar)"; ver="${ver#activemq-leveldb-store-}"
+  local d="$1" ldb ver w cls srcver sc cp n
+  leveldb_store_jar "$d"
   cls=org/apache/activemq/leveldb/replicated/MasterLevelDBClient
   w="$TMP/unitsync"; rm -rf "$w"; mkdir -p "$w/src" "$w/shipped" "$w/plain" "$w/classes" "$w/scalac"
   (cd "$w/shipped" && unzip -q "$ldb" "$cls.class" "$cls\$*.class")
@@ -308,9 +318,7 @@ DIFF
   n="$(cd "$w/classes" && find . -name '*.class' | sort)"
   [ "$n" = "$(cd "$w/shipped" && find . -name '*.class' | sort)" ] \
     || die "the patched MasterLevelDBClient compiles to other class names than the shipped one"
-  f="$d/lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar"
-  if [ -f "$f" ]; then jar --update --file "$f" -C "$w/classes" .; else jar --create --file "$f" -C "$w/classes" .; fi
-  echo "lib/optional/activemq-leveldb-store-$ver-amq-keeper-fix.jar: $cls (sources of $srcver, scalac $sc) patched so that a send is acknowledged only once the replicas hold its unit's end record; shadows the classes in activemq-leveldb-store-$ver.jar" >> "$REPORT"
+  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver, scalac $sc) patched so that a send is acknowledged only once the replicas hold its unit's end record"
 }
 
 # add_guava_failureaccess <dist>: lib/optional ships guava 31 without its

@@ -31,7 +31,7 @@ export class JolokiaError extends Error {
   }
 }
 
-export const REQUEST_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 3_000;
 
 export class JolokiaClient {
   constructor(

@@ -51,8 +51,8 @@ export interface SyncVerdict {
 
 /** A checkpoint not acknowledged by then is written again. */
 export const CHECKPOINT_ACK_MS = 10_000;
-export const ATTACH_RETRY_MS = 2_000;
-export const ACK_RETRY_MS = 500;
+const ATTACH_RETRY_MS = 2_000;
+const ACK_RETRY_MS = 500;
 
 export function newSyncState(): SyncState {
   return { covered: new Set(), retired: new Set() };
