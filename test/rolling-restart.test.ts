@@ -49,6 +49,12 @@ async function checkpoints(): Promise<number> {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** What a failed wait prints: the group as the test reads it, the brokers, the operator's last words. */
+async function explain(): Promise<string> {
+  const opLog = readFileSync(op.logFile, 'utf8').trimEnd().split('\n').slice(-15);
+  return [zkObs.describeGroup(), brokers.describe(), `operator log ${op.logFile}:`, ...opLog.map((l) => `  | ${l}`)].join('\n');
+}
+
 /** ZooKeeper's master, the status and the condition agree, and every slave is in sync. */
 async function inSync(timeoutMs = 90_000): Promise<string> {
   return eventually(
@@ -66,7 +72,7 @@ async function inSync(timeoutMs = 90_000): Promise<string> {
       assert.equal(bc.status?.members?.length, 3);
       return master;
     },
-    { timeoutMs, what: 'a master with every slave in sync', intervalMs: 250 },
+    { timeoutMs, what: 'a master with every slave in sync', intervalMs: 250, explain },
   );
 }
 
@@ -174,11 +180,12 @@ describe('rolling restarts and rejoins against real brokers', () => {
   test('slaves that rejoin after crashes are brought in sync before the master can fail', async () => {
     const master = await inSync();
     await produce('rejoin.idle', 300);
-    // Both slaves crash and come back; whichever is promoted next attached without a write of its own.
+    // Both slaves crash and their containers restart; whichever is promoted next attached without a write of its own.
     for (const s of [0, 1, 2].filter((n) => `${NAME}-broker-${n}` !== master)) {
       const before = await checkpoints();
-      await brokers.kill(s);
-      await brokers.start(s);
+      const crashes = brokers.crashes.length;
+      await brokers.crash(s);
+      assert.equal(brokers.crashes.length, crashes + 1, 'the crash was seen and the broker started again');
       await eventually(async () => assert.ok((await checkpoints()) > before, 'a checkpoint after the rejoin'), { timeoutMs: 90_000, what: `a checkpoint after ${s} rejoined` });
       await inSync();
     }

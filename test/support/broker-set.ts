@@ -1,7 +1,7 @@
 // The brokers of one BrokerCluster as local processes, started exactly from
 // the configuration the operator rendered into <name>-broker-config, with
 // every node's host pointed at 127.0.0.1.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { kubectlOk } from './kubectl';
 import { eventually } from './eventually';
 
 const ROOT = join(__dirname, '..', '..');
+/** kubelet's first restart of a crashed container comes within moments. */
+const CRASH_RESTART_DELAY_MS = 1_000;
 
 /** Applies the CRD, waits until it is served, and creates the namespaces. */
 export async function installCrd(kubeconfig: string, ...namespaces: string[]): Promise<void> {
@@ -57,6 +59,10 @@ export class BrokerSet {
   /** JVM options added to every broker this set starts from now on. */
   extraJavaOpts: string[] = [];
   private readonly brokers = new Map<number, BrokerProcess>();
+  /** Brokers this set is ending on purpose; any other exit is a crash. */
+  private readonly ending = new Set<BrokerProcess>();
+  /** Every broker that exited on its own, and was started again as kubelet would. */
+  readonly crashes: { node: number; code: number | null; at: number }[] = [];
 
   /** kubeconfig: where to read the rendered ConfigMap from; undefined when the test writes it (writeConfig). */
   constructor(
@@ -94,7 +100,26 @@ export class BrokerSet {
     const javaOpts = [process.env.JAVA_OPTS, classLog, ...this.extraJavaOpts].filter(Boolean).join(' ');
     const b = await startBroker({ configDir: this.configDir, index: i, dataDir: join(this.work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1', javaOpts });
     this.brokers.set(i, b);
+    void b.exited.then((code) => this.exitedOnItsOwn(i, b, code));
     return b;
+  }
+
+  // A pod's container restarts when its process ends (restartPolicy Always), so
+  // a broker that exits by itself is started again; a 5.16 broker demoted while
+  // it is still starting ends its JVM ("Failed to execute start task").
+  private exitedOnItsOwn(i: number, b: BrokerProcess, code: number | null): void {
+    if (this.ending.delete(b) || this.brokers.get(i) !== b) return;
+    this.crashes.push({ node: i, code, at: Date.now() });
+    const how = code === null ? 'killed by a signal' : `exit code ${code}`;
+    console.log(`# broker ${i} exited on its own (${how}); starting it again. Its log ends:\n${this.tail(b.logFile, 8)}`);
+    setTimeout(() => {
+      if (this.brokers.get(i) === b) this.start(i).catch((err: unknown) => console.log(`# broker ${i} could not be started again: ${String(err)}`));
+    }, CRASH_RESTART_DELAY_MS);
+  }
+
+  private tail(file: string, lines: number): string {
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines) : ['(no log)'];
+    return text.map((l) => `#   | ${l}`).join('\n');
   }
 
   async startAll(count: number): Promise<void> {
@@ -106,7 +131,23 @@ export class BrokerSet {
     return join(this.work, 'data', `node-${i}`, 'class-load.log');
   }
 
-  /** kill -9, as a crash. */
+  /** kill -9 behind the set's back: a crash, after which the broker is started again as kubelet would. */
+  async crash(i: number): Promise<BrokerProcess> {
+    const b = this.brokers.get(i);
+    if (!b?.running) throw new Error(`broker ${i} is not running`);
+    b.kill('SIGKILL');
+    await b.exited;
+    return eventually(
+      () => {
+        const next = this.brokers.get(i);
+        if (!next || next === b) throw new Error(`broker ${i} not started again yet`);
+        return next;
+      },
+      { what: `broker ${i} started again after its crash`, timeoutMs: 30_000 },
+    );
+  }
+
+  /** kill -9, and the broker stays down. */
   kill(i: number): Promise<void> {
     return this.end(i, 'SIGKILL');
   }
@@ -118,6 +159,7 @@ export class BrokerSet {
 
   private async end(i: number, signal: NodeJS.Signals): Promise<void> {
     const b = this.brokers.get(i);
+    if (b?.running) this.ending.add(b);
     b?.kill(signal);
     await b?.exited;
     this.brokers.delete(i);
@@ -130,6 +172,15 @@ export class BrokerSet {
   /** How many brokers are running. */
   get size(): number {
     return this.brokers.size;
+  }
+
+  /** Each broker's process state and the end of its log: what a failed test prints. */
+  describe(lines = 12): string {
+    const crashed = this.crashes.length === 0 ? [] : [`crashes: ${JSON.stringify(this.crashes)}`];
+    const each = [...this.brokers.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([i, b]) => `# broker ${i}: pid ${b.pid} ${b.running ? 'running' : 'exited'}; ${b.logFile}\n${this.tail(b.logFile, lines)}`);
+    return [...crashed, ...each].join('\n');
   }
 
   pids(): Record<number, number> {

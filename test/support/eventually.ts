@@ -1,6 +1,9 @@
 // Polls a check until it passes or a deadline runs out; the last failure is
 // what the test reports.
-export async function eventually<T>(check: () => Promise<T> | T, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string; explain?: () => Promise<string> | string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   let last: unknown;
   for (;;) {
@@ -11,7 +14,9 @@ export async function eventually<T>(check: () => Promise<T> | T, opts: { timeout
     }
     if (Date.now() > deadline) {
       const why = last instanceof Error ? last.message : String(last);
-      throw new Error(`${opts.what ?? 'condition'} not met within ${opts.timeoutMs ?? 30_000} ms: ${why}`);
+      // What the harness can see of the parts involved, so a failure far away (CI) can be read.
+      const seen = opts.explain ? `\n${await Promise.resolve(opts.explain()).catch((e: unknown) => `(explain failed: ${String(e)})`)}` : '';
+      throw new Error(`${opts.what ?? 'condition'} not met within ${opts.timeoutMs ?? 30_000} ms: ${why}${seen}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }

@@ -17,6 +17,7 @@ export class ZkObserver {
   private readonly client: Client;
   private stopped = false;
   private generation = 0;
+  private lastGroup: { node: string; data: Buffer | undefined }[] = [];
   // One stable watcher: the client keeps a function once per path, however often it is set.
   private readonly watch = (): void => this.read();
 
@@ -39,6 +40,14 @@ export class ZkObserver {
     return this.history[this.history.length - 1]?.value;
   }
 
+  /** The group as this observer last read it: one line per member. */
+  describeGroup(): string {
+    const raws = this.lastGroup;
+    if (raws.length === 0) return `ZooKeeper group ${this.path}: no members`;
+    const rows = raws.map((r) => `  ${r.node} ${r.data?.toString() ?? '(no data)'}`);
+    return [`ZooKeeper group ${this.path}: ${raws.length} member(s)`, ...rows].join('\n');
+  }
+
   private record(value: string | undefined): void {
     if (this.history.length === 0 || this.current !== value) this.history.push({ at: Date.now(), value });
   }
@@ -55,11 +64,17 @@ export class ZkObserver {
       }
       let left = children.length;
       const raws: { node: string; data: Buffer | undefined }[] = [];
-      if (left === 0 && gen === this.generation) this.record(undefined);
+      if (left === 0 && gen === this.generation) {
+        this.lastGroup = [];
+        this.record(undefined);
+      }
       for (const node of children) {
         this.client.getData(`${this.path}/${node}`, watch, (e, data) => {
           if (!e) raws.push({ node, data });
-          if (--left === 0 && gen === this.generation) this.record(decodeGroup(raws, this.brokerName).master?.container ?? undefined);
+          if (--left === 0 && gen === this.generation) {
+            this.lastGroup = [...raws].sort((a, b) => a.node.localeCompare(b.node));
+            this.record(decodeGroup(raws, this.brokerName).master?.container ?? undefined);
+          }
         });
       }
     });
