@@ -21,6 +21,7 @@ import { provisionLocalVolumes } from './support/storage';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
 import { kubectlOk } from './support/kubectl';
 import { eventually } from './support/eventually';
+import { logTail } from './support/log-tail';
 import { ZkObserver } from './support/observers';
 import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
@@ -51,8 +52,7 @@ async function checkpoints(): Promise<number> {
 
 /** What a failed wait prints: the group as the test reads it, the brokers, the operator's last words. */
 async function explain(): Promise<string> {
-  const opLog = readFileSync(op.logFile, 'utf8').trimEnd().split('\n').slice(-15);
-  return [zkObs.describeGroup(), brokers.describe(), `operator log ${op.logFile}:`, ...opLog.map((l) => `  | ${l}`)].join('\n');
+  return [zkObs.describeGroup(), brokers.describe(), `operator log ${op.logFile}:`, logTail(op.logFile, 15)].join('\n');
 }
 
 /** ZooKeeper's master, the status and the condition agree, and every slave is in sync. */
@@ -183,9 +183,7 @@ describe('rolling restarts and rejoins against real brokers', () => {
     // Both slaves crash and their containers restart; whichever is promoted next attached without a write of its own.
     for (const s of [0, 1, 2].filter((n) => `${NAME}-broker-${n}` !== master)) {
       const before = await checkpoints();
-      const crashes = brokers.crashes.length;
       await brokers.crash(s);
-      assert.equal(brokers.crashes.length, crashes + 1, 'the crash was seen and the broker started again');
       await eventually(async () => assert.ok((await checkpoints()) > before, 'a checkpoint after the rejoin'), { timeoutMs: 90_000, what: `a checkpoint after ${s} rejoined` });
       await inSync();
     }

@@ -1,7 +1,7 @@
 // The brokers of one BrokerCluster as local processes, started exactly from
 // the configuration the operator rendered into <name>-broker-config, with
 // every node's host pointed at 127.0.0.1.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { startBroker, type BrokerProcess } from './brokers';
 import { kubectlOk } from './kubectl';
 import { eventually } from './eventually';
+import { logTail } from './log-tail';
 
 const ROOT = join(__dirname, '..', '..');
 /** kubelet's first restart of a crashed container comes within moments. */
@@ -62,7 +63,7 @@ export class BrokerSet {
   /** Brokers this set is ending on purpose; any other exit is a crash. */
   private readonly ending = new Set<BrokerProcess>();
   /** Every broker that exited on its own, and was started again as kubelet would. */
-  readonly crashes: { node: number; code: number | null; at: number }[] = [];
+  private readonly crashes: { node: number; code: number | null; at: number }[] = [];
 
   /** kubeconfig: where to read the rendered ConfigMap from; undefined when the test writes it (writeConfig). */
   constructor(
@@ -111,15 +112,10 @@ export class BrokerSet {
     if (this.ending.delete(b) || this.brokers.get(i) !== b) return;
     this.crashes.push({ node: i, code, at: Date.now() });
     const how = code === null ? 'killed by a signal' : `exit code ${code}`;
-    console.log(`# broker ${i} exited on its own (${how}); starting it again. Its log ends:\n${this.tail(b.logFile, 8)}`);
+    console.log(`# broker ${i} exited on its own (${how}); starting it again. Its log ends:\n${logTail(b.logFile, 8)}`);
     setTimeout(() => {
       if (this.brokers.get(i) === b) this.start(i).catch((err: unknown) => console.log(`# broker ${i} could not be started again: ${String(err)}`));
     }, CRASH_RESTART_DELAY_MS);
-  }
-
-  private tail(file: string, lines: number): string {
-    const text = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines) : ['(no log)'];
-    return text.map((l) => `#   | ${l}`).join('\n');
   }
 
   async startAll(count: number): Promise<void> {
@@ -179,7 +175,7 @@ export class BrokerSet {
     const crashed = this.crashes.length === 0 ? [] : [`crashes: ${JSON.stringify(this.crashes)}`];
     const each = [...this.brokers.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([i, b]) => `# broker ${i}: pid ${b.pid} ${b.running ? 'running' : 'exited'}; ${b.logFile}\n${this.tail(b.logFile, lines)}`);
+      .map(([i, b]) => `broker ${i}: pid ${b.pid} ${b.running ? 'running' : 'exited'}; ${b.logFile}\n${logTail(b.logFile, lines)}`);
     return [...crashed, ...each].join('\n');
   }
 
