@@ -5,14 +5,18 @@
 # Everything listens on 127.0.0.1 and lives in one state dir, so instances with
 # different state dirs can run side by side.
 #
-#   hack/control-plane.sh up <state-dir> [--port-base N] [--with-kwok] [--kwok-nodes N]
-#       prints the admin kubeconfig path once the cluster is usable
+#   hack/control-plane.sh up <state-dir> [--port-base N] [--with-kwok] [--kwok-nodes N] [--with-node]
+#       prints the admin kubeconfig path once the cluster is usable; --with-node
+#       adds the real node (hack/node.sh) and serves the API on the node's
+#       bridge address instead of 127.0.0.1, so pods can reach it
 #   hack/control-plane.sh down <state-dir>
 #   hack/control-plane.sh env <state-dir>    # eval "$(... env dir)"
 #
 # Env: CONTROL_PLANE_TIMEOUT (seconds for `up`, default 120), K8S_BIN, KWOK_DIR.
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=SCRIPTDIR/node.env
+source "$HACK_DIR/node.env"
 
 K8S_BIN="${K8S_BIN:-$CACHE_ROOT/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/bin}"
 KWOK_DIR="${KWOK_DIR:-$CACHE_ROOT/kwok-$KWOK_VERSION}"
@@ -28,7 +32,7 @@ COMPONENTS=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 KWOK_STAGE_SETS=(node-fast node-heartbeat-with-lease pod-fast)
 SA_ISSUER=https://kubernetes.default.svc.cluster.local
 
-usage() { sed -n '8,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------- helpers
 
@@ -137,11 +141,18 @@ EOF
   openssl req -x509 -new -config "$pki/openssl.cnf" -extensions v3_ca -key "$pki/ca.key" \
     -days 3650 -out "$pki/ca.crt"
   sign_cert apiserver "/CN=kube-apiserver" serverAuth \
-    "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    "IP:127.0.0.1,IP:10.96.0.1,IP:$NODE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   sign_cert admin "/O=system:masters/CN=admin" clientAuth
   # These CNs are the users the default RBAC bootstrap roles are bound to.
   sign_cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
   sign_cert kube-scheduler "/CN=system:kube-scheduler" clientAuth
+  # The real node's parts (hack/node.sh); the Node authorizer knows the kubelet
+  # by this name.
+  sign_cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
+  sign_cert kubelet-serving "/CN=$NODE_NAME" serverAuth "IP:$NODE_IP"
+  sign_cert kube-proxy "/CN=system:kube-proxy" clientAuth
+  sign_cert coredns "/CN=amq-keeper:coredns" clientAuth
+  sign_cert apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" clientAuth
   # RSA for the SA signer: RS256 is what every token consumer accepts.
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" 2>/dev/null
   openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
@@ -159,7 +170,7 @@ kind: Config
 clusters:
 - name: amq-keeper-local
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_HOST:$API_PORT
     certificate-authority-data: $(b64 "$pki/ca.crt")
 users:
 - name: $2
@@ -246,19 +257,23 @@ stop_all() {
 # Any failure or interrupt before `up` finishes tears down what it started.
 on_up_exit() {
   local rc=$?
-  if [ "$UP_OK" = 0 ]; then stop_all; release_ports; fi
+  if [ "$UP_OK" = 0 ]; then
+    if [ -d "$STATE/node" ]; then bash "$HACK_DIR/node.sh" down "$STATE" || true; fi
+    stop_all; release_ports
+  fi
   rm -f "$STATE/up.pid"
   exit "$rc"
 }
 
 cmd_up() {
-  local want_base=0 with_kwok=0 kwok_nodes=1
+  local want_base=0 with_kwok=0 kwok_nodes=1 with_node=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --port-base) want_base="${2:?--port-base needs a value}"; shift 2 ;;
       --port-base=*) want_base="${1#*=}"; shift ;;
       --with-kwok) with_kwok=1; shift ;;
       --kwok-nodes) kwok_nodes="${2:?--kwok-nodes needs a value}"; with_kwok=1; shift 2 ;;
+      --with-node) with_node=1; shift ;;
       *) usage ;;
     esac
   done
@@ -283,6 +298,12 @@ cmd_up() {
   trap 'exit 130' INT TERM
 
   gen_pki
+  API_HOST=127.0.0.1
+  if [ "$with_node" = 1 ]; then
+    # The bridge must exist before the API server binds its address.
+    bash "$HACK_DIR/node.sh" network "$STATE" || exit 1
+    API_HOST=$NODE_IP
+  fi
   claim_ports "$want_base"
   API_PORT=$PORT_BASE ETCD_PORT=$((PORT_BASE + 1)) ETCD_PEER_PORT=$((PORT_BASE + 2))
   KCM_PORT=$((PORT_BASE + 3)) SCHED_PORT=$((PORT_BASE + 4)) KWOK_PORT=$((PORT_BASE + 5))
@@ -294,6 +315,7 @@ ETCD_PEER_PORT=$ETCD_PEER_PORT
 KCM_PORT=$KCM_PORT
 SCHED_PORT=$SCHED_PORT
 KWOK_PORT=$KWOK_PORT
+API_HOST=$API_HOST
 EOF
   write_kubeconfig "$STATE/kubeconfig" admin
   write_kubeconfig "$STATE/kube-controller-manager.kubeconfig" kube-controller-manager
@@ -308,17 +330,26 @@ EOF
     --initial-cluster="default=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync=true
   wait_for etcd "etcd /health" etcd_healthy
 
-  # RBAC only: there is no kubelet, so the Node authorizer has nothing to do.
-  # No endpoint reconciler: the only address to advertise is 127.0.0.1, which
-  # Endpoints validation rejects, so it would just log an error every 10s.
+  # Without a node: RBAC only, since no kubelet means nothing for the Node
+  # authorizer, and no endpoint reconciler, since the only address to
+  # advertise is 127.0.0.1, which Endpoints validation rejects (it would log
+  # an error every 10s). With the node, pods reach the API server through the
+  # `kubernetes` Service at the bridge address.
+  local api_mode=(--authorization-mode=RBAC --endpoint-reconciler-type=none)
+  if [ "$with_node" = 1 ]; then
+    api_mode=(--authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
+      --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$pki/apiserver-kubelet-client.key"
+      --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP)
+  fi
   start kube-apiserver "$K8S_BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+    --bind-address="$API_HOST" --advertise-address="$API_HOST" --secure-port="$API_PORT" \
     --cert-dir="$pki/generated" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
-    --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+    --client-ca-file="$pki/ca.crt" "${api_mode[@]}" \
     --service-account-issuer="$SA_ISSUER" --service-account-key-file="$pki/sa.pub" \
     --service-account-signing-key-file="$pki/sa.key" \
-    --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true --endpoint-reconciler-type=none
+    --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true
   wait_for kube-apiserver "apiserver /readyz" apiserver_ready
 
   # Leader election off: one replica each, and it saves a lease round trip.
@@ -383,12 +414,17 @@ EOF
     done
   fi
 
+  if [ "$with_node" = 1 ]; then
+    bash "$HACK_DIR/node.sh" up "$STATE" || exit 1
+  fi
+
   UP_OK=1
-  log "control plane up in ${SECONDS}s: https://127.0.0.1:$API_PORT (state $STATE)"
+  log "control plane up in ${SECONDS}s: https://$API_HOST:$API_PORT (state $STATE)"
   echo "$STATE/kubeconfig"
 }
 
 cmd_down() {
+  if [ -d "$STATE/node" ]; then bash "$HACK_DIR/node.sh" down "$STATE" || log "the node did not stop cleanly; see above"; fi
   stop_all
   release_ports
   rm -f "$STATE/ports.env"
@@ -400,7 +436,7 @@ cmd_env() {
   source "$STATE/ports.env"
   printf 'export KUBECONFIG=%q\n' "$STATE/kubeconfig"
   printf 'export KUBECTL=%q\n' "$K8S_BIN/kubectl"
-  printf 'export KUBE_APISERVER_URL=%q\n' "https://127.0.0.1:$API_PORT"
+  printf 'export KUBE_APISERVER_URL=%q\n' "https://${API_HOST:-127.0.0.1}:$API_PORT"
   printf 'export ETCD_URL=%q\n' "http://127.0.0.1:$ETCD_PORT"
 }
 

@@ -1,25 +1,20 @@
-// The local end-to-end journey (README command one): a real control plane,
-// a real ZooKeeper ensemble, three real ActiveMQ 5.16.8 brokers started from
-// the configuration the operator rendered, the operator, a real JMS client,
-// a failover, and the proof that no message was lost.
+// The local end-to-end journey (README command one), on a real node: a
+// control plane, a kubelet with containerd, CoreDNS, the chart's operator pod,
+// the seed's BrokerCluster applied as it is (ZooKeeper and brokers as pods
+// from the project's images), a real JMS client on the host, a kill -9 of the
+// master's container, and the proof that no message was lost.
 //
 //   npx tsx hack/demo.ts [--keep]
 //
 // --keep leaves everything running and prints how to point kubectl at it.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { kubectlPath, startControlPlane, type ControlPlane } from '../test/support/control-plane';
-import { startEnsemble, type Ensemble } from '../test/support/zookeeper';
-import { BrokerSet } from '../test/support/broker-set';
-import { startOperatorProcess, type OperatorProcess } from '../test/support/operator-process';
 import { kubectlOk } from '../test/support/kubectl';
 import { consumeAll, runClient } from '../test/support/jms-client';
 import type { BrokerCluster } from '../src/api/types';
-import { CHART_DIR, helmOk, serviceAccountKubeconfig } from '../test/support/helm';
-import { provisionLocalVolumes } from '../test/support/storage';
+import { CHART_DIR, helmOk } from '../test/support/helm';
+import { clusterHostsFile, killContainer } from '../test/support/real-node';
 
 const ROOT = join(__dirname, '..');
 const NS = 'demo';
@@ -64,90 +59,68 @@ async function waitFor<T>(what: string, timeoutMs: number, f: () => Promise<T | 
 
 async function main(): Promise<void> {
   let cp: ControlPlane | undefined;
-  let zk: Ensemble | undefined;
-  let op: OperatorProcess | undefined;
-  let brokers: BrokerSet | undefined;
-  const work = mkdtempSync(join(tmpdir(), 'amq-keeper-demo-'));
   let ok = false;
   try {
-    cp = await step('start the local cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok node)', 'the state dir printed by hack/control-plane.sh', () =>
-      startControlPlane({ kwok: true }),
+    cp = await step('start the local cluster: etcd, kube-apiserver, controller-manager, scheduler, and a real node (containerd, kubelet, kube-proxy, CoreDNS), images loaded', 'the state dir printed by hack/control-plane.sh (logs/, node/logs/)', () =>
+      startControlPlane({ node: true }),
     );
     const kc = cp.kubeconfig;
+    const logs = join(cp.stateDir, 'node', 'logs');
     const k = (args: string[], input?: string) => kubectlOk(kc, args, input);
-    zk = await step('start a 3-node ZooKeeper ensemble on 127.0.0.1:2181-2183', `${work} (zookeeper state dir in /tmp/amq-keeper-zk-*)`, () =>
-      startEnsemble(),
-    );
-    const connectString = zk.connectString;
-    await step('helm install amq-keeper charts/amq-keeper (CRD, ServiceAccount, RBAC, operator Deployment)', 'helm output above', async () => {
-      await helmOk(kc, ['install', 'amq-keeper', CHART_DIR, '-n', 'amq-keeper', '--create-namespace', '--wait', '--timeout', '3m']);
-      await k(['wait', '--for=condition=Established', 'crd/brokerclusters.amqkeeper.io']);
+    const bc = async (): Promise<BrokerCluster> => JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
+    const pod = async (name: string): Promise<V1Pod> => JSON.parse(await k(['-n', NS, 'get', 'pod', name, '-o', 'json'])) as V1Pod;
+    const ready = (p: V1Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+    await step('helm install amq-keeper charts/amq-keeper: the operator runs as a pod from its image, with the chart ServiceAccount', `kubectl -n amq-keeper logs deploy/amq-keeper; ${logs}/kubelet.log`, async () => {
+      await helmOk(kc, ['install', 'amq-keeper', CHART_DIR, '-n', 'amq-keeper', '--create-namespace', '--set', 'image.pullPolicy=Never', '--wait', '--timeout', '3m']);
       await k(['create', 'namespace', NS]);
-      // Claims need volumes to bind before kube-scheduler places the pods on the kwok node.
-      await provisionLocalVolumes(kc);
+      // The namespace refuses any pod that does not meet the restricted standard.
+      await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted']);
     });
-    // There is no container runtime here, so the chart's operator pod is a kwok
-    // pod; the operator itself runs on this machine with that pod's identity.
-    op = await step('run the operator out of cluster with the chart ServiceAccount token (its RBAC, nothing more); it takes the Lease', join(work, 'operator.log'), async () => {
-      const saConfig = await serviceAccountKubeconfig(kc, 'amq-keeper', 'amq-keeper', join(work, 'operator.kubeconfig'));
-      const pod = await k(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '-o', 'jsonpath={.items[0].metadata.name}']);
-      return startOperatorProcess(saConfig, {
-        args: ['--log-format', 'text', '--leader-elect', '--leader-elect-resource-namespace', 'amq-keeper'],
-        env: { POD_NAME: pod.trim() },
-        logFile: join(work, 'operator.log'),
-      });
-    });
-    const seed = parse(readFileSync(join(ROOT, 'deploy', 'examples', 'brokercluster.yaml'), 'utf8')) as BrokerCluster;
-    // Locally the brokers run as processes, so the cluster uses the local ensemble.
-    seed.spec.zookeeper = { external: { connectString }, sessionTimeout: '2s' } as BrokerCluster['spec']['zookeeper'];
-    seed.metadata.namespace = NS;
-    seed.spec.persistence = { ...seed.spec.persistence, storageClassName: 'local' };
-    await step('kubectl apply the seed example (xlBroker, 3 nodes, ports 61616-61618) with zookeeper.external and local volumes', 'kubectl output above', () =>
-      k(['apply', '-f', '-'], stringify(seed)),
+    await step('kubectl apply -f deploy/examples/brokercluster.yaml (the seed: xlBroker, 3 ZooKeeper servers, 3 brokers on ports 61616-61618)', 'kubectl output above', () =>
+      k(['-n', NS, 'apply', '-f', join(ROOT, 'deploy', 'examples', 'brokercluster.yaml')]),
     );
-    const set = (brokers = new BrokerSet(kc, NS, 'xl', work));
-    await step('start three ActiveMQ 5.16.8 brokers from the activemq.xml the operator rendered', join(work, 'data', 'node-*', 'broker.log'), async () => {
-      await set.writeRenderedConfig();
-      await set.startAll(3);
-    });
-    const master = await step('wait until ZooKeeper elects a master and the operator points xl-master at it', op.logFile, () =>
-      waitFor('an elected master', 120_000, async () => {
-        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
-        return bc.status?.master;
+    const master = await step('wait until ZooKeeper forms its quorum, the brokers elect a master, and xl-master points at it', `kubectl -n ${NS} logs xl-zk-0 / xl-broker-0; kubectl -n amq-keeper logs deploy/amq-keeper`, () =>
+      waitFor('an elected master with three Ready brokers', 300_000, async () => {
+        const c = await bc();
+        return c.status?.master && c.status.readyReplicas === 3 ? c.status.master : undefined;
       }),
     );
-    say('\n$ kubectl get brokerclusters');
+    say('\n$ kubectl get pods -A -o wide');
+    say(await k(['get', 'pods', '-A', '-o', 'wide']));
+    say('$ kubectl get brokerclusters');
     say(await k(['-n', NS, 'get', 'brokerclusters']));
     say('$ kubectl get pods -L amqkeeper.io/role');
     say(await k(['-n', NS, 'get', 'pods', '-L', 'amqkeeper.io/role']));
     say('$ kubectl -n amq-keeper get lease amq-keeper   # the operator copy that reconciles');
     say(await k(['-n', 'amq-keeper', 'get', 'lease', 'amq-keeper']));
-    say('$ kubectl get svc xl-master -o wide');
-    say(await k(['-n', NS, 'get', 'svc', 'xl-master', '-o', 'wide']));
+    const brokerLog = (await k(['-n', NS, 'logs', master])).trimEnd().split('\n');
+    say(`$ kubectl logs ${master}   # first and last lines`);
+    say([...brokerLog.slice(0, 1), '...', ...brokerLog.slice(-3)].join('\n') + '\n');
 
     const cm = JSON.parse(await k(['-n', NS, 'get', 'cm', 'xl-connection', '-o', 'json'])) as V1ConfigMap;
     const published = cm.data?.failoverUrl ?? '';
-    // Locally every node listens on 127.0.0.1. Sends are synchronous here, so
-    // that "acknowledged" means stored on a quorum: with useAsyncSend a kill
-    // loses what was still in flight, as the seed warns.
-    const url = published.replace(/xl-broker-\d\.demo\.svc/g, '127.0.0.1').replace('jms.useAsyncSend=true', 'jms.useAsyncSend=false');
+    // Synchronous sends, so that "acknowledged" means stored on a quorum: with
+    // useAsyncSend a kill loses what was still in flight, as the seed warns.
+    const url = published.replace('jms.useAsyncSend=true', 'jms.useAsyncSend=false');
+    // The host is not a pod: the client reads the names CoreDNS serves from a hosts file.
+    const env = { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${await clusterHostsFile(kc, NS)}` };
     say(`published failoverUrl: ${published}`);
-    say(`used locally:          ${url}`);
-    say('(node hosts mapped to 127.0.0.1; synchronous sends, so an acknowledged message is stored on a quorum)\n');
+    say(`used here:             ${url}`);
+    say('(names resolved as CoreDNS resolves them in the cluster; synchronous sends, so an acknowledged message is stored on a quorum)\n');
     const COUNT = 1000;
     const HALF = COUNT / 2;
-    const producer = runClient(['produce', '--url', url, '--queue', 'demo.orders', '--count', String(COUNT), '--persistent', '--progress-every', '50', '--timeout-ms', '240000']);
-    // The kill lands while the client is sending: the send in flight is resent
-    // to the new master by the failover transport.
-    await step(`send ${COUNT} persistent messages through the failover URL (JMS client); kill -9 the master ${master} after ${HALF}`, `the client output; ${work}/data/node-*/broker.log`, async () => {
+    const producer = runClient(['produce', '--url', url, '--queue', 'demo.orders', '--count', String(COUNT), '--persistent', '--progress-every', '50', '--timeout-ms', '240000'], { env });
+    const before = (await pod(master)).status?.containerStatuses?.[0]?.restartCount ?? 0;
+    await step(`send ${COUNT} persistent messages through the failover URL (JMS client); kill -9 the broker process of ${master} after ${HALF}`, `the client output; kubectl -n ${NS} logs ${master} --previous`, async () => {
       // A client that dies early fails this step with its own error.
       await Promise.race([producer.when((e) => e.event === 'progress' && Number(e.sent) >= HALF), producer.done]);
-      await set.kill(Number(master.slice(-1)));
+      await killContainer(cp!, NS, master, 'broker');
     });
-    const next = await step('wait for a slave to take over and xl-master to follow (the client fails over by itself)', op.logFile, () =>
-      waitFor('a new master', 60_000, async () => {
-        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
-        return bc.status?.master && bc.status.master !== master ? bc.status.master : undefined;
+    const next = await step('wait for a slave to take over and xl-master to follow (the client fails over by itself)', 'kubectl -n amq-keeper logs deploy/amq-keeper', () =>
+      waitFor('a new master', 90_000, async () => {
+        const c = await bc();
+        return c.status?.master && c.status.master !== master ? c.status.master : undefined;
       }),
     );
     const sent = await step('the client finishes sending through the same URL', 'the client output', () => producer.done);
@@ -156,19 +129,28 @@ async function main(): Promise<void> {
     say(await k(['-n', NS, 'get', 'brokerclusters']));
     say('$ kubectl get events --field-selector regarding.name=xl (failover Events)');
     say(await k(['-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.name=xl', '--sort-by=.metadata.creationTimestamp', '-o', 'custom-columns=TYPE:.type,REASON:.reason,NOTE:.note']));
-    const restartMaster = async () => {
+    await step(`the kubelet restarts the killed container: ${master} rejoins as a slave and the operator brings every slave in sync`, `kubectl -n ${NS} logs ${master}; ${logs}/kubelet.log`, async () => {
+      await waitFor(`${master} restarted, Ready and a slave`, 180_000, async () => {
+        const p = await pod(master);
+        const restarted = (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > before;
+        return restarted && ready(p) && p.metadata?.labels?.['amqkeeper.io/role'] === 'slave' ? true : undefined;
+      });
+      await k(['-n', NS, 'wait', 'bc/xl', '--for=condition=ReplicasInSync', '--timeout=120s']);
+    });
+    say('\n$ kubectl get pods -L amqkeeper.io/role   # RESTARTS shows the kill');
+    say(await k(['-n', NS, 'get', 'pods', '-L', 'amqkeeper.io/role']));
+    say('$ kubectl get bc xl -o jsonpath=\'{.status.conditions[?(@.type=="ReplicasInSync")].message}\'');
+    say(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'jsonpath={.status.conditions[?(@.type=="ReplicasInSync")].message}']));
+    const restartMaster = async (): Promise<void> => {
       // Restart the current master (a second failover) so that it reloads its store.
-      const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
-      const now = bc.status?.master ?? next;
-      const i = Number(now.slice(-1));
-      await set.kill(i);
-      await set.start(i);
-      await waitFor('a master after the restart', 60_000, async () => {
-        const c = JSON.parse(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'json'])) as BrokerCluster;
-        return c.status?.master && c.status.master !== now ? c.status.master : undefined;
+      const now = (await bc()).status?.master ?? next;
+      await k(['-n', NS, 'delete', 'pod', now]);
+      await waitFor('a master after the restart', 120_000, async () => {
+        const m = (await bc()).status?.master;
+        return m && m !== now ? m : undefined;
       });
     };
-    const got = await step(`consume everything from the new master ${next}`, 'the client output', () => consumeAll(url, 'demo.orders', COUNT, restartMaster));
+    const got = await step(`consume everything from the new master ${next}`, 'the client output', () => consumeAll(url, 'demo.orders', COUNT, restartMaster, { env }));
     say(`\nreceived ${got.distinct} distinct of ${COUNT}: ${got.lost.length} lost, ${got.duplicates} duplicates`);
     if (got.heldBack.length > 0) {
       say(`(${got.heldBack.length} acknowledged message(s) ${JSON.stringify(got.heldBack)} were held back by the new master until it restarted: not lost, but not delivered before the restart either)`);
@@ -177,24 +159,13 @@ async function main(): Promise<void> {
       say(`lost: ${JSON.stringify(got.lost)}`);
       throw new Error(`${got.lost.length} messages lost`);
     }
-    // The killed broker, restarted, rejoins as a slave; the operator checkpoints it so that it could take over losslessly.
-    await step(`restart ${master}: it rejoins as a slave and the operator brings every slave in sync`, `the operator log ${op.logFile}`, async () => {
-      if (!set.pids()[Number(master.slice(-1))]) await set.start(Number(master.slice(-1)));
-      await k(['-n', NS, 'wait', 'bc/xl', '--for=condition=ReplicasInSync', '--timeout=90s']);
-    });
-    say('\n$ kubectl get bc xl -o jsonpath=\'{.status.conditions[?(@.type=="ReplicasInSync")].message}\'');
-    say(await k(['-n', NS, 'get', 'bc', 'xl', '-o', 'jsonpath={.status.conditions[?(@.type=="ReplicasInSync")].message}']));
     ok = true;
-    say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, no message lost.`);
+    say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, the kubelet restarted ${master} as a slave, no message lost.`);
     if (KEEP) {
-      const pids = Object.entries(set.pids()).map(([i, pid]) => `xl-broker-${i}=${pid}`).join(' ');
-      say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc -w\nBroker processes (kill -9 the master's to watch a failover): ${pids}\nOperator log: ${op.logFile}\nStop everything with Ctrl-C.`);
+      say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc -w\nNode logs: ${logs}\nStop everything with Ctrl-C.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
-    await brokers?.killAll();
-    await op?.stop();
-    await zk?.stop();
     await cp?.stop();
     if (!ok) process.exitCode = 1;
   }

@@ -2,7 +2,8 @@
 # Builds or fetches every real part the tests and the demo use, into
 # $CACHE_ROOT (default ~/.cache/amq-keeper), keyed by version. A warm cache
 # makes this a few seconds; the first run builds Kubernetes from the Go module
-# proxy and fetches ZooKeeper and ActiveMQ from Maven Central.
+# proxy, fetches ZooKeeper and ActiveMQ from Maven Central, installs the real
+# node's Debian packages (root) and builds the images on local Debian bases.
 source "$(dirname "$0")/lib.sh"
 t0=$SECONDS
 step() { log "setup: $1"; shift; "$@" >/dev/null; }
@@ -13,4 +14,6 @@ step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
 step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
 step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
 step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
+step "real node: kubelet, kube-proxy, containerd, CNI, CoreDNS $COREDNS_VERSION" bash "$HACK_DIR/build-node.sh"
+step "images: operator, broker, zookeeper" bash "$HACK_DIR/build-images.sh"
 log "setup: done in $((SECONDS - t0))s"

@@ -24,6 +24,7 @@ import { startOperator, type RunningOperator } from './support/operator';
 import { kubectl, kubectlOk } from './support/kubectl';
 import { eventually } from './support/eventually';
 import { runClient, type ClientEvent } from './support/jms-client';
+import { OPENWIRE, startOpenWireProxy } from './support/openwire-proxy';
 import { brokerClusterSpecSchema } from '../src/api/schema';
 import { poisonDeliveries } from '../src/api/spec-checks';
 import { failoverUrl } from '../src/resources/connection-url';
@@ -445,6 +446,33 @@ describe('the seed features on real brokers', () => {
       assert.equal((await browse(q)).length, 0, `${q} itself`);
     }
     console.log(`# expiry: ttl 1000 ms; DLQ.expire.dlq ${dlq.length}, ActiveMQ.DLQ from expire.shared ${shared.length}, expire.default/expire.discard 0; non-persistent poison: kept ${npKeep.length} (persistent in the DLQ: ${String(npKeep[0]?.persistent)}), dropped 1`);
+  });
+
+  test("a producer's connection that drops as it closes, after its summary line (a master restarting itself): the run ends with that summary, and the messages arrive", async () => {
+    // What a master that restarts itself (demoted by ZooKeeper) does to a
+    // producer of the published URL (async send) that has written its summary
+    // and is closing: its failover transport reports the drop and the
+    // reconnect on its own threads, after the summary line. Made deterministic
+    // here: the published URL with one address, a proxy to whichever node
+    // serves OpenWire, which cuts the first connection at the client's
+    // RemoveInfo (sent by Connection.close()). The RemoveInfo is not replayed
+    // after the reconnect, so close() waits out jms.closeTimeout (15 s by default).
+    const proxy = await startOpenWireProxy([0, 1, 2].map((i) => PORTS.openwire + i), { cutAt: OPENWIRE.REMOVE_INFO });
+    try {
+      const url = `${publishedUrl.replace(/^failover:\([^)]*\)/, `failover:(tcp://127.0.0.1:${proxy.port})`)}&jms.closeTimeout=3000`;
+      assert.match(url, /^failover:\(tcp:\/\/127\.0\.0\.1:\d+\)\?.*jms\.useAsyncSend=true/);
+      const run = runClient(['produce', '--url', url, '--queue', 'drop.on.close', '--count', '2', '--persistent', '--timeout-ms', '60000']);
+      const sent = await run.done;
+      assert.equal(proxy.cuts, 1, 'the connection was cut as the client closed it');
+      assert.equal(sent.acked, 2);
+      assert.equal(sent.errors, 0);
+      // The failover transport reported the drop, on its own threads, after the summary line.
+      assert.match(run.stderr(), /after the summary: \{"event":"transportInterrupted"/);
+      await eventually(async () => assert.deepEqual((await browse('drop.on.close')).map((m) => m.seq).sort(), [0, 1]));
+      console.log(`# a connection cut at the producer's close: summary ${JSON.stringify({ acked: sent.acked, errors: sent.errors })}; after it, on stderr: ${run.stderr().split('\n').filter((l) => l.startsWith('after the summary')).map((l) => /"event":"(\w+)"/.exec(l)?.[1]).join(', ')}`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a failover in the middle of scheduled deliveries: the new master does not deliver them (SchedulerNotReplicated)', async () => {

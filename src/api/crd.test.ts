@@ -29,13 +29,13 @@ test('printer columns are the ones kubectl get shows', () => {
   assert.deepEqual(cols, ['REPLICAS', 'READY', 'MASTER', 'PHASE', 'FAILOVERS', 'AGE']);
 });
 
-test('the operator image runs with the V8 flags in deploy/node-flags', () => {
+test('the operator image runs with the V8 flags in deploy/node-flags, as its entrypoint (the chart\'s args follow it)', () => {
   const root = join(__dirname, '..', '..');
   const flags = readFileSync(join(root, 'deploy', 'node-flags'), 'utf8')
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('#'))
     .flatMap((l) => l.split(/\s+/))
     .filter(Boolean);
-  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'images', 'operator', 'Dockerfile'), 'utf8'))?.[1];
+  const cmd = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, 'images', 'operator', 'Dockerfile'), 'utf8'))?.[1];
   assert.deepEqual(JSON.parse(cmd ?? '[]'), ['node', ...flags, 'dist/src/main.js']);
 });

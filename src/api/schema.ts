@@ -194,8 +194,8 @@ export const brokerClusterSpecSchema = {
         },
         image: {
           type: 'string',
-          default: 'zookeeper:3.8.4',
-          description: 'ZooKeeper image of the managed ensemble.',
+          default: 'amqkeeper/zookeeper:3.8.4',
+          description: 'ZooKeeper image of the managed ensemble (images/zookeeper: its entrypoint writes myid from ZOO_MYID).',
         },
         external: {
           type: 'object',

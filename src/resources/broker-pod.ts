@@ -10,9 +10,12 @@ import { renderActiveMqXml } from './activemq-xml';
 import { renderNodeEnv } from './broker-config';
 import { ownedMeta } from './object-meta';
 import { revisionOf } from './revision';
+import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLUME } from './pod-security';
 
 export const BROKER_CONFIG_DIR = '/etc/amq-keeper';
 export const BROKER_DATA_DIR = '/var/lib/activemq';
+/** images/broker/ready.sh in the broker image. */
+export const BROKER_READY_COMMAND = '/usr/local/bin/amq-keeper-ready.sh';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
@@ -46,8 +49,13 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
     volumeMounts: [
       { name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true },
       { name: 'data', mountPath: BROKER_DATA_DIR },
+      TMP_MOUNT,
     ],
-    securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+    // Ready = serves clients (master) or is attached to the master (slave).
+    // No liveness probe: a slave waits for a master for as long as it takes,
+    // and the master Service follows ZooKeeper, never a probe.
+    readinessProbe: { exec: { command: [BROKER_READY_COMMAND] }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
+    securityContext: restrictedContainerSecurity(),
   };
   if (c.spec.resources) container.resources = c.spec.resources as V1Container['resources'];
   return container;
@@ -64,8 +72,11 @@ export function buildBrokerPod(c: BrokerCluster, i: number, role?: Role): V1Pod 
     volumes: [
       { name: 'config', configMap: { name: names.brokerConfig(n) } },
       { name: 'data', persistentVolumeClaim: { claimName: names.brokerPvc(n, i) } },
+      TMP_VOLUME,
     ],
-    securityContext: { fsGroup: 1000, runAsUser: 1000, runAsGroup: 1000 },
+    securityContext: restrictedPodSecurity(),
+    // Brokers never call the API server.
+    automountServiceAccountToken: false,
     // Give the broker time to close its store cleanly before SIGKILL.
     terminationGracePeriodSeconds: 60,
     ...schedulingOf(c),

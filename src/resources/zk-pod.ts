@@ -7,6 +7,7 @@ import { ANNOTATION_REVISION, componentLabels, LABEL_NODE } from '../metadata/la
 import { renderZooCfg } from './zk-config';
 import { ownedMeta } from './object-meta';
 import { revisionOf } from './revision';
+import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLUME } from './pod-security';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
@@ -21,8 +22,9 @@ export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
         name: 'zookeeper',
         image: c.spec.zookeeper.image,
         imagePullPolicy: c.spec.imagePullPolicy,
-        command: ['/bin/bash', '-c', `echo ${i + 1} > /data/myid && exec zkServer.sh start-foreground`],
+        // The image's entrypoint (images/zookeeper) writes myid into dataDir.
         env: [
+          { name: 'ZOO_MYID', value: String(i + 1) },
           { name: 'ZOO_CONF_DIR', value: '/conf' },
           { name: 'JVMFLAGS', value: '-Xmx256m' },
         ],
@@ -35,16 +37,19 @@ export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
         volumeMounts: [
           { name: 'config', mountPath: '/conf', readOnly: true },
           { name: 'data', mountPath: '/data' },
+          TMP_MOUNT,
         ],
         resources: c.spec.zookeeper.resources as NonNullable<PodSpec['containers'][number]['resources']> | undefined,
-        securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+        securityContext: restrictedContainerSecurity(),
       },
     ],
     volumes: [
       { name: 'config', configMap: { name: names.zkConfig(n) } },
       { name: 'data', persistentVolumeClaim: { claimName: names.zkPvc(n, i) } },
+      TMP_VOLUME,
     ],
-    securityContext: { fsGroup: 1000, runAsUser: 1000, runAsGroup: 1000 },
+    securityContext: restrictedPodSecurity(),
+    automountServiceAccountToken: false,
   };
   if (!spec.containers[0]?.resources) delete spec.containers[0]?.resources;
   const labels = { ...componentLabels(n, 'zookeeper'), [LABEL_NODE]: String(i) };

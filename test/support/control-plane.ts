@@ -43,10 +43,12 @@ export function kubectlPath(): string {
 /**
  * Builds the binaries if not cached (the first build takes many minutes), then
  * starts a control plane. With kwok, node kwok-node-0 exists and pods scheduled
- * to it become Running/Ready with IPs. Set KEEP_CONTROL_PLANE_STATE=1 to keep
+ * to it become Running/Ready with IPs. With node, the real node of
+ * hack/node.sh runs pods from the project's images (root only; one at a time
+ * per machine). Set KEEP_CONTROL_PLANE_STATE=1 to keep
  * the state dir (logs) after stop().
  */
-export async function startControlPlane(opts: { kwok?: boolean } = {}): Promise<ControlPlane> {
+export async function startControlPlane(opts: { kwok?: boolean; node?: boolean } = {}): Promise<ControlPlane> {
   await run("bash", [hack("build-k8s.sh")]);
   if (opts.kwok) await run("bash", [hack("build-kwok.sh")]);
 
@@ -74,7 +76,8 @@ export async function startControlPlane(opts: { kwok?: boolean } = {}): Promise<
 
   try {
     // `up` tears down by itself on failure; its stderr names the failed component.
-    const out = await run("bash", [script, "up", stateDir, ...(opts.kwok ? ["--with-kwok"] : [])]);
+    const flags = [...(opts.kwok ? ["--with-kwok"] : []), ...(opts.node ? ["--with-node"] : [])];
+    const out = await run("bash", [script, "up", stateDir, ...flags]);
     return { kubeconfig: out.trim().split("\n").pop() || path.join(stateDir, "kubeconfig"), stateDir, stop };
   } catch (err) {
     process.removeListener("exit", onExit);

@@ -10,14 +10,21 @@ export type ClientEvent = Record<string, unknown> & { event: string };
 export interface ClientRun {
   /** Every line so far. */
   events: ClientEvent[];
-  /** Resolves with the summary line (or rejects with the fatal one). */
+  /** Resolves with the summary line (or rejects with the fatal one), wherever it is among the lines. */
   done: Promise<ClientEvent>;
   /** Resolves when a line matching the predicate arrives. */
   when(pred: (e: ClientEvent) => boolean): Promise<ClientEvent>;
+  /** The end of the client's stderr so far. */
+  stderr(): string;
 }
 
-export function runClient(args: string[]): ClientRun {
-  const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ClientOptions {
+  /** More environment for the client's JVM, e.g. JAVA_TOOL_OPTIONS with a hosts file. */
+  env?: Record<string, string>;
+}
+
+export function runClient(args: string[], opts: ClientOptions = {}): ClientRun {
+  const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const events: ClientEvent[] = [];
   const waiters: { pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }[] = [];
   let buf = '';
@@ -39,10 +46,15 @@ export function runClient(args: string[]): ClientRun {
     }
   });
   const done = new Promise<ClientEvent>((resolve, reject) => {
+    // The summary is looked up by its event, not taken as the last line: the
+    // client writes it last, but a transport event of the failover transport's
+    // own threads is not ordered with it (see Main.emit in test/client).
     p.on('close', (code) => {
-      const last = events[events.length - 1];
-      if (last?.event === 'summary') resolve(last);
-      else reject(new Error(`client ${args[0]} ended (${code}) without a summary: ${JSON.stringify(last)}\n${stderr}`));
+      const summary = events.find((e) => e.event === 'summary');
+      const fatal = events.find((e) => e.event === 'fatal');
+      if (summary) resolve(summary);
+      else if (fatal) reject(new Error(`client ${args[0]} ended (${code}) with a fatal line: ${JSON.stringify(fatal)}\n${stderr}`));
+      else reject(new Error(`client ${args[0]} ended (${code}) without a summary; its last lines: ${events.slice(-3).map((e) => JSON.stringify(e)).join('\n')}\n${stderr}`));
     });
   });
   return {
@@ -53,6 +65,7 @@ export function runClient(args: string[]): ClientRun {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve) => waiters.push({ pred, resolve }));
     },
+    stderr: () => stderr,
   };
 }
 
@@ -74,14 +87,14 @@ export interface ConsumeAllResult {
  * missing, recover() restarts the master and the rest is consumed again, so
  * that "held back" and "lost" are told apart and both reported.
  */
-export async function consumeAll(url: string, queue: string, count: number, recover: () => Promise<void>): Promise<ConsumeAllResult> {
+export async function consumeAll(url: string, queue: string, count: number, recover: () => Promise<void>, opts: ClientOptions = {}): Promise<ConsumeAllResult> {
   const args = (idle: number) => ['consume', '--url', url, '--queue', queue, '--expect', String(count), '--idle-timeout-ms', String(idle), '--drain-ms', '1000', '--timeout-ms', '240000'];
-  const first = await runClient(args(15_000)).done;
+  const first = await runClient(args(15_000), opts).done;
   const missing1 = (first.missing as number[] | undefined) ?? [];
   const result: ConsumeAllResult = { count, distinct: Number(first.distinct), duplicates: Number(first.duplicates), lost: [], heldBack: [] };
   if (missing1.length === 0) return result;
   await recover();
-  const second = await runClient(args(10_000)).done;
+  const second = await runClient(args(10_000), opts).done;
   const missing2 = new Set((second.missing as number[] | undefined) ?? []);
   result.lost = missing1.filter((s) => missing2.has(s));
   result.heldBack = missing1.filter((s) => !missing2.has(s));

@@ -38,7 +38,12 @@ import org.apache.activemq.transport.failover.FailoverTransport;
 
 /**
  * Test client for amq-keeper. Every line on stdout is one JSON object; the last
- * one has "event":"summary" (or "event":"fatal"). Diagnostics go to stderr.
+ * one has "event":"summary" (or "event":"fatal"). Diagnostics go to stderr, and
+ * so does any event after that last line. The failover transport reports
+ * transportInterrupted/transportResumed on its own threads, so one can come
+ * after the summary: when the connection drops while it is closed, or when a
+ * reconnect replays the last send and its reply reaches the producer before
+ * the reconnect thread reports the resume.
  *
  * <pre>
  * ping      --url U [--timeout-ms T]
@@ -68,6 +73,8 @@ import org.apache.activemq.transport.failover.FailoverTransport;
  */
 public final class Main {
     private static final Object OUT_LOCK = new Object();
+    /** Set once the summary (or fatal) line is out; guarded by OUT_LOCK. */
+    private static boolean ended;
 
     private Main() {
     }
@@ -638,12 +645,20 @@ public final class Main {
         return m;
     }
 
+    /** One line on stdout; the summary or fatal line is the last, later events go to stderr. */
     static void emit(Map<String, Object> m) {
         StringBuilder b = new StringBuilder();
         json(b, m);
+        Object event = m.get("event");
         synchronized (OUT_LOCK) {
+            if (ended) {
+                System.err.println("after the summary: " + b);
+                System.err.flush();
+                return;
+            }
             System.out.println(b);
             System.out.flush();
+            ended = "summary".equals(event) || "fatal".equals(event);
         }
     }
 

@@ -1,0 +1,166 @@
+// The whole product on the real node: the chart runs the operator as a pod
+// from its image, the seed's BrokerCluster is applied as it is, in a namespace
+// that enforces the `restricted` Pod Security Standard, and ZooKeeper and the
+// brokers run as pods from the project's images. A client on the host uses the
+// published failover URL; names resolve to the Services and pods CoreDNS serves.
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1ConfigMap, V1PodList } from '@kubernetes/client-node';
+import type { V1EndpointSlice } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { kubectl, kubectlOk } from './support/kubectl';
+import { CHART_DIR, helmOk } from './support/helm';
+import { eventually } from './support/eventually';
+import { consumeAll, runClient } from './support/jms-client';
+import { clusterHostsFile, getPod, killContainer } from './support/real-node';
+import type { BrokerCluster } from '../src/api/types';
+
+const NS = 'amq';
+const NAME = 'xl';
+const EXAMPLE = join(__dirname, '..', 'deploy', 'examples', 'brokercluster.yaml');
+
+let cp: ControlPlane;
+const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
+
+/** What the parts say, for a failure read far away. */
+async function explain(): Promise<string> {
+  const r = await kubectl(cp.kubeconfig, ['get', 'pods', '-A', '-o', 'wide']);
+  const events = await kubectl(cp.kubeconfig, ['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
+  return `${r.stdout}${r.stderr}\n${events.stdout.split('\n').slice(-25).join('\n')}`;
+}
+
+/** A ZooKeeper four-letter word, asked of a pod on its client port. */
+function fourLetter(host: string, word: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection({ host, port: 2181 });
+    let out = '';
+    s.setTimeout(5000, () => s.destroy(new Error(`${word} to ${host}: timeout`)));
+    s.on('connect', () => s.write(word));
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+  });
+}
+
+/** The master ZooKeeper, the status and the master Service's endpoints agree on; returns its pod. */
+async function settledMaster(not?: string, timeoutMs = 120_000): Promise<string> {
+  return eventually(
+    async () => {
+      const master = (await cluster()).status?.master;
+      assert.ok(master, 'status names a master');
+      assert.notEqual(master, not, `still ${not}`);
+      const ip = (await getPod(cp.kubeconfig, NS, master)).status?.podIP;
+      const slices = await getJson<{ items: V1EndpointSlice[] }>(['-n', NS, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${NAME}-master`]);
+      const addresses = slices.items.flatMap((s) => s.endpoints ?? []).flatMap((e) => e.addresses);
+      assert.deepEqual(addresses, [ip], 'the master Service routes to the master pod only');
+      return master;
+    },
+    { timeoutMs, what: 'a settled master', intervalMs: 500, explain },
+  );
+}
+
+before(async () => {
+  cp = await startControlPlane({ node: true });
+  await helmOk(cp.kubeconfig, ['install', 'amq-keeper', CHART_DIR, '-n', 'amq-keeper', '--create-namespace', '--set', 'image.pullPolicy=Never']);
+  await k(['create', 'namespace', NS]);
+  await k(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
+  await k(['-n', NS, 'apply', '-f', EXAMPLE]);
+});
+
+after(async () => {
+  await cp?.stop();
+});
+
+describe('on the real node', () => {
+  test('the operator runs as a pod from its image, with the chart ServiceAccount', async () => {
+    await eventually(
+      async () => {
+        const pods = await getJson<V1PodList>(['-n', 'amq-keeper', 'get', 'pods']);
+        const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        assert.equal(ready.length, 1, 'one Ready operator pod');
+        assert.equal(ready[0]?.spec?.serviceAccountName, 'amq-keeper');
+      },
+      { timeoutMs: 120_000, what: 'the operator pod Ready', explain },
+    );
+    const logs = await k(['-n', 'amq-keeper', 'logs', 'deployment/amq-keeper']);
+    assert.match(logs, /"level":"info"/, 'kubectl logs shows the operator\'s own JSON log');
+  });
+
+  test("the managed ensemble forms a quorum from the operator's zoo.cfg", async () => {
+    const modes = await eventually(
+      async () => {
+        const ips = await Promise.all([0, 1, 2].map(async (i) => (await getPod(cp.kubeconfig, NS, `${NAME}-zk-${i}`)).status?.podIP));
+        const out = await Promise.all(ips.map((ip) => (ip ? fourLetter(ip, 'srvr') : Promise.reject(new Error('no pod IP yet')))));
+        const m = out.map((o) => /Mode: (\w+)/.exec(o)?.[1]);
+        assert.deepEqual([...m].sort(), ['follower', 'follower', 'leader'], out.join('\n'));
+        return m;
+      },
+      { timeoutMs: 240_000, intervalMs: 1000, what: 'a 3-server quorum', explain },
+    );
+    console.log(`# ZooKeeper modes: ${modes.join(', ')}`);
+  });
+
+  test('brokers elect a master in the restricted namespace; the Service and the readiness probes follow', async () => {
+    const master = await settledMaster(undefined, 300_000);
+    await eventually(
+      async () => {
+        const bc = await cluster();
+        assert.equal(bc.status?.members?.length, 3, 'three members in ZooKeeper');
+        const pods = await getJson<V1PodList>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
+        for (const p of pods.items) {
+          assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${p.metadata?.name} Ready (master, or slave attached)`);
+          assert.equal(p.spec?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+        }
+      },
+      { timeoutMs: 180_000, intervalMs: 1000, what: 'three Ready brokers', explain },
+    );
+    const logs = await k(['-n', NS, 'logs', master]);
+    assert.match(logs, /amq-keeper entrypoint: node \d/, 'kubectl logs shows the broker\'s own output');
+  });
+
+  test('kill -9 of the master container: a slave takes over, the kubelet restarts it as a slave, no message lost', async () => {
+    const old = await settledMaster();
+    const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]);
+    const url = (cm.data?.failoverUrl ?? '').replace(/jms\.useAsyncSend=true/, 'jms.useAsyncSend=false');
+    assert.match(url, new RegExp(`^failover:\\(tcp://${NAME}-broker-0\\.${NS}\\.svc:61616,`));
+    const hosts = await clusterHostsFile(cp.kubeconfig, NS);
+    const env = { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${hosts}` };
+    const COUNT = 600;
+    const producer = runClient(['produce', '--url', url, '--queue', 'real.node', '--count', String(COUNT), '--persistent', '--progress-every', '50', '--timeout-ms', '300000'], { env });
+    await producer.when((e) => e.event === 'progress' && Number(e.sent) >= 200);
+    const t0 = Date.now();
+    const restarts = await killContainer(cp, NS, old, 'broker');
+    const next = await settledMaster(old);
+    const switchMs = Date.now() - t0;
+    const sent = await producer.done;
+    assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
+    assert.equal(sent.acked, COUNT);
+    await eventually(
+      async () => {
+        const pod = await getPod(cp.kubeconfig, NS, old);
+        const st = pod.status?.containerStatuses?.[0];
+        assert.ok((st?.restartCount ?? 0) > restarts, 'the kubelet restarted the container');
+        assert.equal(pod.metadata?.labels?.['amqkeeper.io/role'], 'slave');
+        assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'attached to the new master');
+      },
+      { timeoutMs: 180_000, intervalMs: 1000, what: `${old} back as a slave`, explain },
+    );
+    // Held-back and lost are told apart by a restart of the master (see consumeAll).
+    const restartMaster = async (): Promise<void> => {
+      const m = await settledMaster();
+      await k(['-n', NS, 'delete', 'pod', m]);
+      await settledMaster(m);
+    };
+    const got = await consumeAll(url, 'real.node', COUNT, restartMaster, { env });
+    console.log(`# real node kill -9: ${old} -> ${next} in ${switchMs} ms; sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`);
+    assert.equal(got.distinct, COUNT);
+    assert.equal(got.lost.length, 0);
+    const bc = await cluster();
+    assert.equal(bc.status?.lastFailover?.from, old);
+    assert.equal(bc.status?.lastFailover?.to, next);
+  });
+});
