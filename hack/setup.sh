@@ -4,16 +4,30 @@
 # makes this a few seconds; the first run builds Kubernetes from the Go module
 # proxy, fetches ZooKeeper and ActiveMQ from Maven Central, installs the real
 # node's Debian packages (root) and builds the images on local Debian bases.
+# The Go builds and the Maven fetches run side by side: one is mostly compile,
+# the other mostly download, so together they take little more than the longer.
 source "$(dirname "$0")/lib.sh"
 t0=$SECONDS
 step() { log "setup: $1"; shift; "$@" >/dev/null; }
-step "kubernetes $K8S_VERSION + etcd $ETCD_VERSION" bash "$HACK_DIR/build-k8s.sh"
-step "kwok $KWOK_VERSION" bash "$HACK_DIR/build-kwok.sh"
-step "helm $HELM_VERSION" bash "$HACK_DIR/build-helm.sh"
-step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
-step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
-step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
-step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
-step "real node: kubelet, kube-proxy, containerd, CNI, CoreDNS $COREDNS_VERSION" bash "$HACK_DIR/build-node.sh"
+
+go_parts() {
+  step "kubernetes $K8S_VERSION + etcd $ETCD_VERSION" bash "$HACK_DIR/build-k8s.sh"
+  step "real node: kubelet, kube-proxy, containerd, CNI, CoreDNS $COREDNS_VERSION" bash "$HACK_DIR/build-node.sh"
+  step "kwok $KWOK_VERSION" bash "$HACK_DIR/build-kwok.sh"
+  step "helm $HELM_VERSION" bash "$HACK_DIR/build-helm.sh"
+}
+java_parts() {
+  step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
+  step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
+  step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
+  step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
+}
+go_parts & go_pid=$!
+java_parts & java_pid=$!
+rc=0
+wait "$go_pid" || { log "setup: the Go builds failed (see above)"; rc=1; }
+wait "$java_pid" || { log "setup: the Maven fetches failed (see above)"; rc=1; }
+[ "$rc" = 0 ] || exit 1
+# The images need both: buildah from the node's packages, the distributions from the fetches.
 step "images: operator, broker, zookeeper" bash "$HACK_DIR/build-images.sh"
 log "setup: done in $((SECONDS - t0))s"
