@@ -209,6 +209,8 @@ imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%}
 syncFrequency: 10s
 shutdownGracePeriod: 0s
+# Container logs live and go with the node, not in the host's /var/log/pods.
+podLogsDir: $NODE/pod-logs
 EOF
   cat >"$NODE/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
