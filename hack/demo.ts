@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { kubectlPath, startControlPlane, type ControlPlane } from '../test/support/control-plane';
 import { kubectlOk } from '../test/support/kubectl';
-import { consumeAll, runClient } from '../test/support/jms-client';
+import { consumeAll, runClient, stopClients } from '../test/support/jms-client';
 import type { BrokerCluster } from '../src/api/types';
 import { CHART_DIR, helmOk } from '../test/support/helm';
 import { clusterHostsFile, killContainer } from '../test/support/real-node';
@@ -117,12 +117,26 @@ async function main(): Promise<void> {
       await Promise.race([producer.when((e) => e.event === 'progress' && Number(e.sent) >= HALF), producer.done]);
       await killContainer(cp!, NS, master, 'broker');
     });
-    const next = await step('wait for a slave to take over and xl-master to follow (the client fails over by itself)', 'kubectl -n amq-keeper logs deploy/amq-keeper', () =>
-      waitFor('a new master', 90_000, async () => {
-        const c = await bc();
-        return c.status?.master && c.status.master !== master ? c.status.master : undefined;
-      }),
-    );
+    let healed = false;
+    const newMaster = async (): Promise<string | undefined> => {
+      const c = await bc();
+      return c.status?.master && c.status.master !== master ? c.status.master : undefined;
+    };
+    const next = await step('wait for a slave to take over and xl-master to follow (the client fails over by itself)', 'kubectl -n amq-keeper logs deploy/amq-keeper', async () => {
+      try {
+        return await waitFor('a new master', 45_000, newMaster);
+      } catch {
+        // About one kill in twenty, replicated LevelDB never finishes the
+        // election (the elector keeps reaching for the dead master) until
+        // the survivors restart: what a person does, the demo does, saying so.
+        const survivors = ['xl-broker-0', 'xl-broker-1', 'xl-broker-2'].filter((p) => p !== master);
+        say(`\n(no master 45 s after the kill: replicated LevelDB election hang; kubectl delete pod ${survivors.join(' ')})`);
+        await k(['-n', NS, 'delete', 'pod', ...survivors, '--wait=false']);
+        healed = true;
+        // The restarted old master may win this election.
+        return waitFor('a master after restarting the survivors', 120_000, async () => (await bc()).status?.master);
+      }
+    });
     const sent = await step('the client finishes sending through the same URL', 'the client output', () => producer.done);
     say(`\nsent ${Number(sent.acked)}/${COUNT} acknowledged, ${Number(sent.errors)} errors`);
     say('\n$ kubectl get brokerclusters');
@@ -133,7 +147,8 @@ async function main(): Promise<void> {
       await waitFor(`${master} restarted, Ready and a slave`, 180_000, async () => {
         const p = await pod(master);
         const restarted = (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > before;
-        return restarted && ready(p) && p.metadata?.labels?.['amqkeeper.io/role'] === 'slave' ? true : undefined;
+        const slave = healed || p.metadata?.labels?.['amqkeeper.io/role'] === 'slave';
+        return restarted && ready(p) && slave ? true : undefined;
       });
       await k(['-n', NS, 'wait', 'bc/xl', '--for=condition=ReplicasInSync', '--timeout=120s']);
     });
@@ -160,12 +175,14 @@ async function main(): Promise<void> {
       throw new Error(`${got.lost.length} messages lost`);
     }
     ok = true;
-    say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over, the kubelet restarted ${master} as a slave, no message lost.`);
+    const how = healed ? ' after the survivors were restarted' : '';
+    say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: master ${master} killed, ${next} took over${how}, the kubelet restarted ${master}${healed ? '' : ' as a slave'}, no message lost.`);
     if (KEEP) {
       say(`\nStill running (--keep). Point kubectl at it:\n  export KUBECONFIG=${kc}\n  ${kubectlPath()} -n ${NS} get bc -w\nNode logs: ${logs}\nStop everything with Ctrl-C.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
+    stopClients();
     await cp?.stop();
     if (!ok) process.exitCode = 1;
   }

@@ -368,7 +368,6 @@ cmd_up() {
 }
 
 cmd_down() {
-  K8S_BIN="${K8S_BIN:-}"
   TOOLS="$(ls -d "$CACHE_ROOT"/node-tools-coredns-"$COREDNS_VERSION"-crictl-"$CRICTL_VERSION" 2>/dev/null || true)"
   # kubelet first, so it does not start again what is being removed.
   stop kubelet

@@ -28,7 +28,8 @@ test('the local end-to-end demo passes', async () => {
   assert.match(out.text, /Warning\s+MasterLost/);
   assert.match(out.text, /Normal\s+MasterElected\s+xl-broker-\d elected master \(previous master xl-broker-\d/);
   assert.match(out.text, /received 1000 distinct of 1000: 0 lost/);
-  assert.match(out.text, /the kubelet restarted xl-broker-\d as a slave/);
+  // As a slave, unless the election hung and the restarted survivors let it win again.
+  assert.match(out.text, /the kubelet restarted xl-broker-\d( as a slave|, no message lost)/);
   assert.match(out.text, /2 of 2 slaves acknowledged a write made after they attached/);
   assert.doesNotMatch(out.text, /FAILED/);
 });

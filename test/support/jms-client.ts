@@ -1,6 +1,6 @@
 // Runs the JMS test client (test/client, ActiveMQ's own client library) and
 // streams its JSON lines, so a test can act while messages are in flight.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const RUN = join(__dirname, '..', 'client', 'run.sh');
@@ -23,8 +23,17 @@ export interface ClientOptions {
   env?: Record<string, string>;
 }
 
+/** Clients still running: a test that fails mid-send stops them (stopClients) instead of waiting out their timeout. */
+const running = new Set<ChildProcess>();
+
+export function stopClients(): void {
+  for (const p of running) p.kill('SIGKILL');
+}
+
 export function runClient(args: string[], opts: ClientOptions = {}): ClientRun {
   const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  running.add(p);
+  p.on('close', () => running.delete(p));
   const events: ClientEvent[] = [];
   const waiters: { pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }[] = [];
   let buf = '';
