@@ -1,40 +1,33 @@
 #!/usr/bin/env node
 // Entry point: parse options, connect, start the controller, stop cleanly on SIGTERM.
 import { loadKubeConfig, makeClients } from './kube/client';
-import { LeaderElector } from './leader/leader-elector';
-import { Controller } from './controller/controller';
 import { createLogger } from './observability/logger';
-import { metrics, startDefaultMetrics } from './observability/metrics';
+import { startDefaultMetrics } from './observability/metrics';
 import { startHttpServer } from './observability/http-server';
+import { buildOperator } from './operator';
 import { parseOptions, UsageError, USAGE, type Options } from './options';
-import { createMasterTracking } from './zk/master-tracking';
 
 async function run(opts: Options): Promise<void> {
   const log = createLogger(opts.logFormat, opts.logLevel);
-  const kube = makeClients(loadKubeConfig(opts.kubeconfig));
-  const controller = new Controller({
-    kube,
+  const operator = buildOperator({
+    kube: makeClients(loadKubeConfig(opts.kubeconfig)),
     log,
     namespaces: opts.namespaces,
     concurrency: opts.concurrency,
-    election: opts.masterTracking ? (enqueue, events) => createMasterTracking({ kube, log, enqueue, events }) : undefined,
+    masterTracking: opts.masterTracking,
     console: opts.console,
+    leaderElection: opts.leaderElection && {
+      ...opts.leaderElection,
+      // As controller-runtime does: exit at once, before this copy can act on
+      // stale leadership; the Deployment restarts it as a candidate.
+      onLost: (reason) => {
+        log.error('leadership lost, exiting', { reason });
+        process.exit(1);
+      },
+    },
   });
   startDefaultMetrics();
-  const le = opts.leaderElection;
-  const elector = le
-    ? new LeaderElector({
-        ...le,
-        rest: kube.rest,
-        log,
-        // As controller-runtime does: exit at once, before this copy can act on
-        // stale leadership; the Deployment restarts it as a candidate.
-        onLost: (reason) => {
-          log.error('leadership lost, exiting', { reason });
-          process.exit(1);
-        },
-      })
-    : undefined;
+  const elector = operator.elector;
   let started = false;
   // A candidate waiting for the lease is ready: a rolling update must be able
   // to start the new pod while the old one still leads.
@@ -45,22 +38,19 @@ async function run(opts: Options): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     server?.close();
-    controller
+    operator
       .stop()
-      .then(() => elector?.release())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  if (elector && !(await elector.acquire())) return;
-  if (!elector) metrics.leader.set(1);
-  await controller.start();
+  if (!(await operator.start())) return;
   started = true;
   // kill -HUP: reconcile every cluster now, as the periodic resync would.
   process.on('SIGHUP', () => {
     log.info('resync requested');
-    controller.resyncAll();
+    operator.controller.resyncAll();
   });
 }
 

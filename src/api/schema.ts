@@ -554,7 +554,7 @@ export const brokerClusterStatusSchema = {
     masterUrl: { type: 'string', description: 'The master Service URL published in <name>-connection.' },
     conditions: {
       type: 'array',
-      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected, ReplicasInSync and Warning.',
+      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected, ReplicasInSync, Warning and Reconciled (False with the error when the last reconcile failed).',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
       items: condition,

@@ -2,7 +2,7 @@
 // Warning, others (blocking) mean the operator must not apply it.
 import type { BrokerCluster } from './types';
 import { isZkManaged } from './cluster';
-import type { Problem } from '../status/warning';
+import type { Problem } from '../model/problem';
 
 export interface SpecFacts {
   /** undefined when no storageClassName is set or it was not looked up. */

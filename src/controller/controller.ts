@@ -13,9 +13,8 @@ import { metrics, setQueueDepthSource } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from '../replication/jolokia';
 import { ReplicationGuard } from '../replication/replication-guard';
-import { NO_ELECTION, type ElectionSource } from './election-source';
-import { clusterKeyOf, keyOf } from './keys';
-import { ChildReconciler } from './reconcile-children';
+import { NO_ELECTION, type ElectionSource } from '../model/election';
+import { clusterKeyOf, keyOf } from '../model/cluster-key';
 import { Reconciler } from './reconciler';
 import { WorkQueue } from './work-queue';
 
@@ -25,10 +24,15 @@ export interface ControllerOptions {
   /** undefined: every namespace. */
   namespaces?: readonly string[];
   concurrency?: number;
-  /** Builds master tracking once the controller can queue reconciles. */
-  election?: (enqueue: (namespace: string, name: string) => void, events: EventRecorder) => ElectionSource;
+  /**
+   * Builds master tracking once the controller can queue reconciles. Without
+   * it no master is known, so the master Service selects nobody, and there is
+   * no replication check either: rolls then go by pod readiness alone.
+   */
+  election?: (enqueue: (namespace: string, name: string) => void) => ElectionSource;
   /** The brokers' web console login, for the replication checks of a rolling restart. */
   console?: ConsoleCredentials;
+  now?: () => Date;
 }
 
 export class Controller {
@@ -62,18 +66,19 @@ export class Controller {
     );
     setQueueDepthSource(() => this.queue.depth);
 
-    this.election = o.election ? o.election((ns, name) => this.queue.add(keyOf(ns, name)), this.events) : NO_ELECTION;
+    const enqueue = (ns: string, name: string) => this.queue.add(keyOf(ns, name));
+    this.election = o.election ? o.election(enqueue) : NO_ELECTION;
     this.reconciler = new Reconciler({
       kube: o.kube,
       cache: this.cache,
-      children: new ChildReconciler(new Applier(o.kube), this.cache),
+      applier: new Applier(o.kube),
       status: new StatusWriter(o.kube),
       events: this.events,
       election: this.election,
-      replication: o.election
-        ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log, (ns, name) => this.queue.add(keyOf(ns, name)))
-        : undefined,
+      // The check needs the elected master: only with master tracking.
+      replication: o.election ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log, enqueue) : undefined,
       log: o.log,
+      now: o.now ?? (() => new Date()),
     });
   }
 

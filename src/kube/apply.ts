@@ -21,13 +21,17 @@ function pathFor(obj: KubernetesObject): string {
   return pathOf(obj.kind, obj.metadata?.namespace, obj.metadata?.name ?? '');
 }
 
+/** Whether applying obj would change live: a missing object, a changed field, or a field dropped since the last apply. */
+export function needsApply(obj: KubernetesObject, live: KubernetesObject | undefined): boolean {
+  return !live || !isSubset(withAppliedHash(obj), live);
+}
+
 export class Applier {
   constructor(private readonly kube: KubeClients) {}
 
-  /** Server-side applies obj unless live already matches; returns true when it wrote. */
-  async apply<T extends KubernetesObject>(obj: T, live: KubernetesObject | undefined): Promise<boolean> {
+  /** Server-side applies obj (with its applied hash). */
+  async apply(obj: KubernetesObject): Promise<void> {
     const body = withAppliedHash(obj);
-    if (live && isSubset(body, live)) return false;
     metrics.writes.inc({ verb: 'apply', kind: obj.kind ?? '' });
     // An apply body is YAML; JSON is YAML.
     await this.kube.rest.send('PATCH', pathFor(body), {
@@ -35,7 +39,6 @@ export class Applier {
       body,
       contentType: 'application/apply-patch+yaml',
     });
-    return true;
   }
 
   /** Merge-patches part of an object (used for pod labels: a pod spec cannot be re-applied). */

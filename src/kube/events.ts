@@ -14,10 +14,8 @@ export const Reason = {
   MasterLost: 'MasterLost',
   InvalidSpec: 'InvalidSpec',
   SpecWarning: 'SpecWarning',
-  ApplyFailed: 'ApplyFailed',
   PodRestarted: 'PodRestarted',
-  ZooKeeperUnreachable: 'ZooKeeperUnreachable',
-  MemberProblem: 'MemberProblem',
+  ReconcileFailed: 'ReconcileFailed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -17,10 +17,11 @@ export const names = {
   connection: (cluster: string) => `${cluster}-connection`,
 };
 
-/** Index of a pod named <cluster>-broker-<i> or <cluster>-zk-<i>, or undefined. */
-export function podIndex(podName: string): number | undefined {
-  const m = /-(\d+)$/.exec(podName);
-  return m ? Number(m[1]) : undefined;
+/** The node index of one of the cluster's broker pods (0 <= i < replicas), or undefined. */
+export function brokerIndexOf(cluster: string, replicas: number, pod: string): number | undefined {
+  const m = /-(\d+)$/.exec(pod);
+  const i = m ? Number(m[1]) : -1;
+  return i >= 0 && i < replicas && pod === names.brokerPod(cluster, i) ? i : undefined;
 }
 
 /** Default zkPath: one replication group per BrokerCluster. */

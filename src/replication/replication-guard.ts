@@ -5,8 +5,7 @@
 // brought in sync too, not only the ones the operator restarts.
 import type { BrokerCluster } from '../api/types';
 import { nodePorts } from '../api/cluster';
-import { podIndex } from '../metadata/names';
-import type { ElectionSnapshot } from '../controller/election-source';
+import type { ElectionSnapshot } from '../model/election';
 import type { Logger } from '../observability/logger';
 import { metrics } from '../observability/metrics';
 import { JolokiaClient, JolokiaError, type ConsoleCredentials } from './jolokia';
@@ -17,9 +16,9 @@ const CONSOLE_RETRY_MS = 5_000;
 
 /** The elected master's member, its console, and who else is in the group; undefined while none serves. */
 function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): { facts: GroupFacts; url: string } | undefined {
-  const master = snapshot.members.find((x) => x.role === 'master' && x.pod === snapshot.master);
-  const i = snapshot.master ? podIndex(snapshot.master) : undefined;
-  if (!master?.memberId || !master.address || i === undefined) return undefined;
+  const elected = snapshot.master;
+  const master = elected && snapshot.members.find((x) => x.role === 'master' && x.pod === elected.pod);
+  if (!elected || !master?.memberId || !master.address) return undefined;
   let host: string;
   try {
     host = new URL(master.address).hostname;
@@ -28,7 +27,7 @@ function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): { facts: Grou
   }
   return {
     // The host the master registered in ZooKeeper, and its node's console port.
-    url: `http://${host}:${nodePorts(c, i).console}/api/jolokia/`,
+    url: `http://${host}:${nodePorts(c, elected.index).console}/api/jolokia/`,
     facts: {
       master: master.memberId,
       slaves: snapshot.members.filter((x) => x.memberId && x.memberId !== master.memberId).map((x) => ({ memberId: x.memberId ?? '', pod: x.pod })),

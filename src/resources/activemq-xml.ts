@@ -123,20 +123,8 @@ function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
   if (dflt) map.ele(CORE_NS, 'defaultEntry').ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(dflt)));
 }
 
-// The ConfigMap and each pod's revision both need the rendered file; one
-// reconcile renders each node once.
-const rendered = new WeakMap<BrokerCluster, Map<number, string>>();
-
 /** The complete activemq.xml of node i. */
 export function renderActiveMqXml(c: BrokerCluster, i: number): string {
-  let byNode = rendered.get(c);
-  if (!byNode) rendered.set(c, (byNode = new Map()));
-  let xml = byNode.get(i);
-  if (xml === undefined) byNode.set(i, (xml = render(c, i)));
-  return xml;
-}
-
-function render(c: BrokerCluster, i: number): string {
   const ports = nodePorts(c, i);
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   doc.com(` Rendered by amq-keeper for ${names.brokerPod(clusterName(c), i)}; edit the BrokerCluster, not this file. `);

@@ -20,11 +20,12 @@ export function renderNodeEnv(c: BrokerCluster, i: number): string {
   return lines.join('\n') + '\n';
 }
 
-export function buildBrokerConfig(c: BrokerCluster): V1ConfigMap {
+/** xml: each node's activemq.xml where already rendered. */
+export function buildBrokerConfig(c: BrokerCluster, xml: readonly string[] = []): V1ConfigMap {
   const n = clusterName(c);
   const data: Record<string, string> = {};
   for (const i of range(c.spec.replicas)) {
-    data[`activemq-${i}.xml`] = renderActiveMqXml(c, i);
+    data[`activemq-${i}.xml`] = xml[i] ?? renderActiveMqXml(c, i);
     data[`node-${i}.env`] = renderNodeEnv(c, i);
   }
   return {

@@ -6,7 +6,6 @@ import type { BrokerCluster } from '../api/types';
 import { clusterName, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
-import { renderActiveMqXml } from './activemq-xml';
 import { renderNodeEnv } from './broker-config';
 import { ownedMeta } from './object-meta';
 import { revisionOf } from './revision';
@@ -61,8 +60,8 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
   return container;
 }
 
-/** role: what ZooKeeper last reported for this node; no label while unknown. */
-export function buildBrokerPod(c: BrokerCluster, i: number, role?: Role): V1Pod {
+/** xml: the node's rendered activemq.xml; role: what ZooKeeper last reported for this node, no label while unknown. */
+export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: Role): V1Pod {
   const n = clusterName(c);
   const podName = names.brokerPod(n, i);
   const spec: PodSpec = {
@@ -89,7 +88,7 @@ export function buildBrokerPod(c: BrokerCluster, i: number, role?: Role): V1Pod 
   if (role) labels[LABEL_ROLE] = role;
   // The node's configuration is part of its revision: a changed activemq.xml
   // takes effect only through a restart.
-  const revision = revisionOf(spec, renderActiveMqXml(c, i), renderNodeEnv(c, i));
+  const revision = revisionOf(spec, xml, renderNodeEnv(c, i));
   const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), [ANNOTATION_REVISION]: revision };
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

@@ -10,14 +10,16 @@ const none = { roles: new Map() };
 test('a managed cluster owns ZooKeeper and broker objects with the design names', () => {
   const d = desiredState(cluster(), none);
   const names = d.applied.map((o) => `${o.kind}/${o.metadata?.name}`);
-  assert.equal(names[0], 'Service/xl-master', 'the master Service is applied first');
+  assert.equal(d.masterService.metadata?.name, 'xl-master');
+  assert.ok(!names.includes('Service/xl-master'), 'the master Service is applied apart, first');
+  assert.ok(names.indexOf('ConfigMap/xl-broker-config') < names.indexOf('Service/xl-broker-0'), 'configuration before Services');
   for (const n of ['ConfigMap/xl-zk-config', 'Service/xl-zk-hs', 'Service/xl-zk', 'PodDisruptionBudget/xl-zk', 'ConfigMap/xl-broker-config', 'Service/xl-broker-hs', 'Service/xl-broker-0', 'Service/xl-broker-2', 'PodDisruptionBudget/xl-broker', 'ConfigMap/xl-connection']) {
     assert.ok(names.includes(n), n);
   }
   assert.deepEqual(d.zkPods.map((p) => p.metadata?.name), ['xl-zk-0', 'xl-zk-1', 'xl-zk-2']);
   assert.deepEqual(d.brokerPods.map((p) => p.metadata?.name), ['xl-broker-0', 'xl-broker-1', 'xl-broker-2']);
   assert.deepEqual(d.claims.map((p) => p.metadata?.name), ['data-xl-zk-0', 'data-xl-zk-1', 'data-xl-zk-2', 'data-xl-broker-0', 'data-xl-broker-1', 'data-xl-broker-2']);
-  for (const o of [...d.applied, ...d.zkPods, ...d.brokerPods]) {
+  for (const o of [d.masterService, ...d.applied, ...d.zkPods, ...d.brokerPods]) {
     assert.equal(o.metadata?.ownerReferences?.[0]?.kind, 'BrokerCluster', `${o.metadata?.name} is owned`);
     assert.equal(o.metadata?.labels?.['amqkeeper.io/cluster'], 'xl');
     assert.equal(o.metadata?.labels?.['app.kubernetes.io/managed-by'], 'amq-keeper');
@@ -46,10 +48,10 @@ test('per-node Services and pods carry the node ports base+i', () => {
 });
 
 test('the master Service selects only the elected node, on that node ports, and nothing without a master', () => {
-  const elected = desiredState(cluster(), { masterIndex: 2, roles: new Map() }).applied[0] as V1Service;
+  const elected = desiredState(cluster(), { masterIndex: 2, roles: new Map() }).masterService;
   assert.equal(elected.spec?.selector?.['amqkeeper.io/node'], '2');
   assert.deepEqual(elected.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61618], [8161, 8163]]);
-  const nobody = desiredState(cluster(), none).applied[0] as V1Service;
+  const nobody = desiredState(cluster(), none).masterService;
   assert.equal(nobody.spec?.selector?.['amqkeeper.io/node'], 'none');
 });
 

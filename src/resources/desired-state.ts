@@ -1,12 +1,14 @@
 // Everything one BrokerCluster should own, built purely from its spec and the
-// master ZooKeeper last reported. The order is the apply order: configuration
-// and Services before the pods that mount or need them, and the master Service
-// first of all so that a master switch is never queued behind other writes.
-import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+// master ZooKeeper last reported. The master Service stands apart: it is
+// applied first and on its own, so a switch never waits behind other writes.
+// The rest is in apply order: configuration and Services before the pods that
+// mount or need them.
+import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
 import { clusterName, isZkManaged, range } from '../api/cluster';
 import { names } from '../metadata/names';
 import type { Role } from '../metadata/labels';
+import { renderActiveMqXml } from './activemq-xml';
 import { buildBrokerConfig } from './broker-config';
 import { buildBrokerPod } from './broker-pod';
 import { buildBrokerHeadlessService, buildBrokerNodeService } from './broker-services';
@@ -26,6 +28,8 @@ export interface Observed {
 }
 
 export interface DesiredState {
+  /** Selects the elected node; applied before everything else. */
+  masterService: V1Service;
   /** Server-side applied in this order on every reconcile that finds them different. */
   applied: KubernetesObject[];
   /** Created when missing; never changed in place (their spec is immutable). */
@@ -40,10 +44,12 @@ export function desiredState(c: BrokerCluster, observed: Observed): DesiredState
   const managed = isZkManaged(c);
   const zkNodes = managed ? range(c.spec.zookeeper.replicas ?? 0) : [];
   const brokerNodes = range(c.spec.replicas);
-  const applied: KubernetesObject[] = [buildMasterService(c, observed.masterIndex)];
+  // Rendered once: the ConfigMap holds each file and each pod's revision hashes it.
+  const xml = brokerNodes.map((i) => renderActiveMqXml(c, i));
+  const applied: KubernetesObject[] = [];
   if (managed) applied.push(buildZkConfig(c), buildZkHeadlessService(c), buildZkClientService(c), buildZkPdb(c));
   applied.push(
-    buildBrokerConfig(c),
+    buildBrokerConfig(c, xml),
     buildBrokerHeadlessService(c),
     ...brokerNodes.map((i) => buildBrokerNodeService(c, i)),
     buildBrokerPdb(c),
@@ -54,9 +60,10 @@ export function desiredState(c: BrokerCluster, observed: Observed): DesiredState
     ...brokerNodes.map((i) => buildPvc(c, 'broker', names.brokerPvc(n, i), i, c.spec.persistence.size)),
   ];
   return {
+    masterService: buildMasterService(c, observed.masterIndex),
     applied,
     claims,
     zkPods: zkNodes.map((i) => buildZkPod(c, i)),
-    brokerPods: brokerNodes.map((i) => buildBrokerPod(c, i, observed.roles.get(names.brokerPod(n, i)))),
+    brokerPods: brokerNodes.map((i) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)))),
   };
 }

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
 import { isZkManaged, quorum, zkConnectString, zkPath } from '../api/cluster';
 import type { SpecCheck } from '../api/spec-checks';
-import type { ElectionSnapshot } from '../controller/election-source';
+import type { ElectionSnapshot } from '../model/election';
 import { failoverUrl, masterUrl } from '../resources/connection-url';
 import { brokersReady } from './brokers-ready';
 import { ConditionType, nextCondition } from './conditions';
@@ -12,6 +12,7 @@ import { masterTransition, type TransitionEvent } from './master-transition';
 import { phaseOf } from './phase';
 import { countReady } from './pods';
 import { ready } from './ready';
+import { RECONCILED } from './reconciled';
 import { replicasInSync } from './replicas-in-sync';
 import type { SyncVerdict } from '../replication/replica-sync';
 import { warning } from './warning';
@@ -50,7 +51,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
   const brokersCond = brokersReady(readyBrokers, replicas);
   const masterCond = masterElected({
     known: election?.known ?? false,
-    master: election?.master,
+    master: election?.master?.pod,
     members: election?.members.length ?? 0,
     quorum: quorum(replicas),
     problem: election?.problem,
@@ -67,6 +68,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     nextCondition(ConditionType.MasterElected, masterCond, old.conditions, gen, now),
     nextCondition(ConditionType.ReplicasInSync, replicasInSync(input.replication), old.conditions, gen, now),
     nextCondition(ConditionType.Warning, warnCond, old.conditions, gen, now),
+    nextCondition(ConditionType.Reconciled, RECONCILED, old.conditions, gen, now),
   ];
   const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;
   // While ZooKeeper cannot be read the last known master stands: the operator changes nothing.

@@ -17,6 +17,7 @@ export const ConditionType = {
   MasterElected: 'MasterElected',
   ReplicasInSync: 'ReplicasInSync',
   Warning: 'Warning',
+  Reconciled: 'Reconciled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

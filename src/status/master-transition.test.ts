@@ -7,7 +7,7 @@ const snap = (master: string | undefined, at: Date, extra: Partial<{ connected: 
   connected: true,
   known: true,
   members: [],
-  master,
+  master: master === undefined ? undefined : { pod: master, index: Number(master.slice(-1)) },
   at,
   ...extra,
 });

@@ -2,7 +2,7 @@
 // decided from the persisted status and the latest ZooKeeper snapshot alone,
 // so that an operator restart never invents a failover.
 import type { BrokerClusterStatus } from '../api/types';
-import type { ElectionSnapshot } from '../controller/election-source';
+import type { ElectionSnapshot } from '../model/election';
 
 export interface TransitionEvent {
   type: 'Normal' | 'Warning';
@@ -32,7 +32,7 @@ export function masterTransition(old: BrokerClusterStatus, snap: ElectionSnapsho
   // Unknown or unreachable: the last known state stands, nothing is decided.
   if (!snap || !snap.known || !snap.connected) return { fields, events: [] };
   const from = old.master;
-  const to = snap.master;
+  const to = snap.master?.pod;
   if (from === to) return { fields, events: [] };
   const at = snap.at ?? now;
   const events: TransitionEvent[] = [];

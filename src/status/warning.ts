@@ -1,12 +1,7 @@
 // Warning: things the API server accepted that the user should know about, or
 // that stop the operator from applying the spec.
+import type { Problem } from '../model/problem';
 import type { ConditionValue } from './conditions';
-
-export interface Problem {
-  reason: string;
-  field: string;
-  message: string;
-}
 
 export function warning(problems: readonly Problem[]): ConditionValue {
   if (problems.length === 0) return { status: 'False', reason: 'NoWarnings', message: 'nothing to report' };

@@ -3,12 +3,10 @@
 // reconcile of that cluster, which switches the master Service first.
 import type { BrokerCluster } from '../api/types';
 import { clusterName, clusterNamespace, zkConnectString, zkPath } from '../api/cluster';
-import type { ElectionSnapshot, ElectionSource } from '../controller/election-source';
-import { keyOf } from '../controller/keys';
-import type { EventRecorder } from '../kube/events';
-import type { KubeClients } from '../kube/client';
+import type { ElectionSnapshot, ElectionSource } from '../model/election';
+import { keyOf } from '../model/cluster-key';
 import type { Logger } from '../observability/logger';
-import { podIndex, names } from '../metadata/names';
+import { brokerIndexOf } from '../metadata/names';
 import { GroupWatcher } from './group-watcher';
 import { decodeGroup, podOfMember, statusMembers } from './members';
 import { SessionPool, type ZkSession } from './session';
@@ -24,9 +22,7 @@ interface Tracked {
 }
 
 export interface MasterTrackingDeps {
-  kube?: KubeClients;
   log: Logger;
-  events?: EventRecorder;
   enqueue: (namespace: string, name: string) => void;
   pool?: SessionPool;
 }
@@ -51,20 +47,19 @@ export class MasterTracking implements ElectionSource {
     }
     if (!t) {
       const session = this.pool.acquire(want.connectString);
-      const isPod = (pod: string) => {
-        const i = podIndex(pod);
-        return i !== undefined && i < want.replicas && pod === names.brokerPod(name, i);
-      };
+      const isPod = (pod: string) => brokerIndexOf(name, want.replicas, pod) !== undefined;
       const entry: Tracked = { ...want, session, watcher: undefined as unknown as GroupWatcher };
       entry.watcher = new GroupWatcher(session, want.path, (raws, at) => {
         if (raws === 'disconnected') {
           entry.snapshot = { ...(entry.snapshot ?? { known: false, members: [] }), connected: false, at };
         } else {
           const view = decodeGroup(raws, want.brokerName);
-          const master = view.master ? podOfMember(view.master, isPod) : undefined;
+          const pod = view.master ? podOfMember(view.master, isPod) : undefined;
+          const index = pod === undefined ? undefined : brokerIndexOf(name, want.replicas, pod);
           const problems = [...view.problems];
-          if (view.master && !master) problems.push(`the elected member ${view.master.memberId} maps to no pod of this cluster`);
-          entry.snapshot = { connected: true, known: true, master, members: statusMembers(view, isPod), at };
+          if (view.master && !pod) problems.push(`the elected member ${view.master.memberId} maps to no pod of this cluster`);
+          entry.snapshot = { connected: true, known: true, members: statusMembers(view, isPod), at };
+          if (pod !== undefined && index !== undefined) entry.snapshot.master = { pod, index };
           if (problems.length > 0) entry.snapshot.problem = problems.join('; ');
         }
         this.d.enqueue(ns, name);
@@ -91,8 +86,4 @@ export class MasterTracking implements ElectionSource {
     this.tracked.clear();
     this.pool.closeAll();
   }
-}
-
-export function createMasterTracking(d: MasterTrackingDeps): MasterTracking {
-  return new MasterTracking(d);
 }

@@ -1,12 +1,12 @@
 // Runs the operator in this process against a test control plane, so tests
 // can read its caches, its queue and its write counter.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Controller } from '../../src/controller/controller';
+import type { Controller } from '../../src/controller/controller';
 import { loadKubeConfig, makeClients, type KubeClients } from '../../src/kube/client';
-import { LeaderElector } from '../../src/leader/leader-elector';
+import { buildOperator } from '../../src/operator';
 import { parseOptions } from '../../src/options';
 import { createLogger } from '../../src/observability/logger';
-import { createMasterTracking, type MasterTracking } from '../../src/zk/master-tracking';
+import type { MasterTracking } from '../../src/zk/master-tracking';
 
 export interface RunningOperator {
   controller: Controller;
@@ -25,37 +25,22 @@ export interface StartOptions {
 }
 
 export async function startOperator(kubeconfig: string, opts: StartOptions = {}): Promise<RunningOperator> {
-  const kube = makeClients(loadKubeConfig(kubeconfig));
   const log = createLogger(process.env.OPERATOR_LOG === 'text' ? 'text' : 'json', process.env.OPERATOR_LOG ? 'debug' : 'error');
-  let tracking: MasterTracking | undefined;
-  const controller = new Controller({
-    kube,
-    log,
-    namespaces: opts.namespaces,
-    election: opts.masterTracking
-      ? (enqueue, events) => (tracking = createMasterTracking({ kube, log, enqueue, events }))
-      : undefined,
-  });
   // The operator's own defaults, as --leader-elect gives them.
   const settings = opts.lease
     ? parseOptions(['--leader-elect', '--leader-elect-resource-namespace', opts.lease.namespace, '--leader-elect-resource-name', opts.lease.name], {
         POD_NAME: `test-${process.pid}`,
       }).leaderElection
     : undefined;
-  const elector = settings ? new LeaderElector({ ...settings, rest: kube.rest, log, onLost: (reason) => log.error('leadership lost', { reason }) }) : undefined;
-  if (elector) await elector.acquire();
-  await controller.start();
-  return {
-    controller,
-    kube,
-    tracking,
-    settle: () => controller.queue.idle(),
-    async stop() {
-      tracking?.close();
-      await controller.stop();
-      await elector?.release();
-    },
-  };
+  const operator = buildOperator({
+    kube: makeClients(loadKubeConfig(kubeconfig)),
+    log,
+    namespaces: opts.namespaces,
+    masterTracking: opts.masterTracking ?? false,
+    leaderElection: settings && { ...settings, onLost: (reason) => log.error('leadership lost', { reason }) },
+  });
+  await operator.start();
+  return { ...operator, settle: () => operator.controller.queue.idle() };
 }
 
 /** resourceVersion of every object, keyed kind/name. */

@@ -1,15 +1,22 @@
-// What the reconciler needs from master tracking: the latest view of a
-// cluster's replication group as ZooKeeper reports it.
-import type { Member } from '../api/types';
-import type { BrokerCluster } from '../api/types';
+// The latest view of a cluster's replication group as ZooKeeper reports it:
+// produced by master tracking (zk/), read by status, replication and the
+// reconciler. It lives here, below all of them, so none imports another.
+import type { BrokerCluster, Member } from '../api/types';
+
+export interface ElectedMaster {
+  /** The pod, <cluster>-broker-<index>. */
+  pod: string;
+  /** Its node index: ports, per-node Service and console follow from it. */
+  index: number;
+}
 
 export interface ElectionSnapshot {
   /** Whether the operator holds a ZooKeeper session for this cluster's ensemble. */
   connected: boolean;
   /** False until the group has been read at least once in this session. */
   known: boolean;
-  /** Pod of the elected master, when one is elected and maps to a pod. */
-  master?: string;
+  /** The elected master, when one is elected and maps to a pod of this cluster. */
+  master?: ElectedMaster;
   members: Member[];
   /** Something about the group a person should know (malformed data, unknown members). */
   problem?: string;

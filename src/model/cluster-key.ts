@@ -1,4 +1,4 @@
-// Work queue keys: "<namespace>/<name>" of a BrokerCluster.
+// Work queue keys: "<namespace>/<name>" of a BrokerCluster, and which cluster an object belongs to.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { LABEL_CLUSTER } from '../metadata/labels';

@@ -1,0 +1,50 @@
+// Act: carries out a plan. The master Service first, then the writes in
+// order, the status, and only then the Events and what to remember: a plan
+// whose status could not be written is made again on the next reconcile.
+import type { Applier } from '../kube/apply';
+import type { EventRecorder } from '../kube/events';
+import type { StatusWriter } from '../kube/status-writer';
+import type { Logger } from '../observability/logger';
+import { metrics } from '../observability/metrics';
+import type { ReplicationGuard } from '../replication/replication-guard';
+import type { ClusterMemory } from './cluster-memory';
+import type { Write } from './child-writes';
+import type { Observation } from './observe';
+import type { Plan } from './plan';
+
+export interface ActDeps {
+  applier: Applier;
+  status: StatusWriter;
+  events: EventRecorder;
+  replication?: ReplicationGuard;
+  log: Logger;
+}
+
+async function write(applier: Applier, w: Write): Promise<void> {
+  if (w.verb === 'apply') await applier.apply(w.object);
+  else if (w.verb === 'patch') await applier.mergePatch(w.object);
+  else await applier.delete(w.object);
+}
+
+export async function act(d: ActDeps, o: Observation, p: Plan, memory: ClusterMemory): Promise<void> {
+  const c = o.cluster;
+  const log = d.log.child({ namespace: c.metadata.namespace, cluster: c.metadata.name });
+  if (p.switchMaster) {
+    await d.applier.apply(p.switchMaster);
+    if (o.election?.at) metrics.masterSwitchSeconds.observe((Date.now() - o.election.at.getTime()) / 1000);
+  }
+  for (const w of p.writes) await write(d.applier, w);
+  if (p.writes.length > 0) log.debug('applied', { writes: p.writes.length });
+  if (p.roll.action === 'restart') {
+    // Its members must leave the group before the slaves count as in sync again.
+    d.replication?.restarted(c, o.election, p.roll.pod);
+    log.info('restarting pod', { pod: p.roll.pod, reason: p.roll.reason });
+  }
+  if (await d.status.write(c, p.status)) {
+    memory.written = { basedOn: c.metadata.resourceVersion, status: p.status };
+    const gained = (p.status.failovers ?? 0) - (c.status?.failovers ?? 0);
+    if (gained > 0) metrics.failovers.inc({ namespace: c.metadata.namespace ?? '', cluster: c.metadata.name ?? '' }, gained);
+  }
+  Object.assign(memory, p.remember);
+  for (const e of p.events) await d.events.record(c, e.type, e.reason, e.action, e.note);
+}

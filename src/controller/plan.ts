@@ -1,0 +1,133 @@
+// Plan: what one reconcile does, as a pure function of the observation and
+// what the operator remembers of the cluster. The master Service comes first
+// and on its own; then the owned objects that differ, at most one restart,
+// the status, the Events, and one time to look again.
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { BrokerClusterStatus } from '../api/types';
+import { clusterName, range } from '../api/cluster';
+import { checkSpec } from '../api/spec-checks';
+import { names } from '../metadata/names';
+import { LABEL_ROLE, type Role } from '../metadata/labels';
+import { needsApply } from '../kube/apply';
+import { Reason, type EventType } from '../kube/events';
+import { desiredState } from '../resources/desired-state';
+import { computeStatus } from '../status/compute-status';
+import type { ClusterMemory } from './cluster-memory';
+import { childWrites, nextRoll, type Write } from './child-writes';
+import type { Observation } from './observe';
+import type { RollDecision } from './roller';
+
+/** Safety net for missed watch events. */
+export const RESYNC_MS = 5 * 60_000;
+/** While pods start or roll. */
+export const PROGRESS_MS = 5_000;
+/** While the spec cannot be applied. */
+export const BLOCKED_MS = 30_000;
+/** While the cluster is not Running and nothing else will wake us. */
+export const NOT_RUNNING_MS = 30_000;
+
+export interface PlannedEvent {
+  type: EventType;
+  reason: Reason;
+  action: string;
+  note: string;
+}
+
+export interface Plan {
+  /** The master Service, when it differs and may be changed now; applied before anything else. */
+  switchMaster?: V1Service;
+  /** The other writes, in order; none while the spec is refused. */
+  writes: Write[];
+  roll: RollDecision;
+  status: BrokerClusterStatus;
+  /** Recorded once the status is written. */
+  events: PlannedEvent[];
+  requeueAfterMs: number;
+  /** What to remember once the status is written. */
+  remember: Pick<ClusterMemory, 'warned' | 'transition'>;
+}
+
+/** Whether the election view may change what runs: always without tracking, else once read on a live session. */
+function viewUsable(o: Observation): boolean {
+  return !o.election || (o.election.connected && o.election.known);
+}
+
+/** Role labels: as ZooKeeper reports them, or as the pods show them while the view cannot be used. */
+function rolesOf(o: Observation, brokerPods: readonly string[]): Map<string, Role> {
+  const roles = new Map<string, Role>();
+  if (viewUsable(o)) {
+    for (const m of o.election?.members ?? []) if (m.pod && m.role) roles.set(m.pod, m.role);
+    return roles;
+  }
+  for (const pod of brokerPods) {
+    const role = o.live<V1Pod>('Pod', pod)?.metadata?.labels?.[LABEL_ROLE];
+    if (role === 'master' || role === 'slave') roles.set(pod, role);
+  }
+  return roles;
+}
+
+/**
+ * The switch goes first, even while a spec change is refused: clients follow
+ * it. A missing master Service is created at once (selecting nobody until a
+ * master is known); an existing one keeps what it has while ZooKeeper cannot
+ * be read or the group has not been read yet, as after an operator restart.
+ */
+function masterSwitch(o: Observation, service: V1Service): V1Service | undefined {
+  const live = o.live('Service', service.metadata?.name ?? '');
+  return (!live || viewUsable(o)) && needsApply(service, live) ? service : undefined;
+}
+
+export function plan(o: Observation, memory: ClusterMemory): Plan {
+  const c = o.cluster;
+  const name = clusterName(c);
+  const election = o.election;
+  const brokerPods = range(c.spec.replicas).map((i) => names.brokerPod(name, i));
+  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles: rolesOf(o, brokerPods) });
+  const check = checkSpec(c, o.facts);
+  const blocked = check.blocking.length > 0;
+  const events: PlannedEvent[] = [];
+
+  // What already runs is left alone until the spec can run.
+  const writes = blocked ? [] : childWrites(desired, o.live);
+  const gate = o.sync && { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
+  const roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, gate);
+  if (roll.action === 'restart') {
+    writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace } } });
+    events.push({ type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} to apply a new revision (${roll.reason})` });
+  }
+
+  const pods = (count: number, podName: (i: number) => string) => range(count).map((i) => o.live<V1Pod>('Pod', podName(i)));
+  const computed = computeStatus({
+    cluster: c,
+    zkPods: pods(c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0), (i) => names.zkPod(name, i)),
+    brokerPods: pods(c.spec.replicas, (i) => names.brokerPod(name, i)),
+    check,
+    election,
+    replication: o.sync,
+    now: o.now,
+  });
+  const status = computed.status;
+
+  // A Warning is recorded once per new message, not on every reconcile that still finds it.
+  const oldWarning = c.status?.conditions?.find((x) => x.type === 'Warning');
+  const warning = status.conditions?.find((x) => x.type === 'Warning');
+  const warned = warning?.status === 'True' ? (warning.message ?? '') : undefined;
+  if (warned !== undefined && warned !== oldWarning?.message && warned !== memory.warned) {
+    events.push({ type: 'Warning', reason: blocked ? Reason.InvalidSpec : Reason.SpecWarning, action: 'Validate', note: warned });
+  }
+  // A change of master is recorded once, even if the cache shows the old status again.
+  let transition = memory.transition;
+  const seen = computed.events.map((e) => `${e.reason}:${e.note}`).join('|');
+  if (computed.events.length > 0 && seen !== memory.transition) {
+    transition = seen;
+    for (const e of computed.events) events.push({ type: e.type, reason: Reason[e.reason], action: 'Failover', note: e.note });
+  }
+
+  let requeueAfterMs = RESYNC_MS;
+  if (blocked) requeueAfterMs = BLOCKED_MS;
+  else if (writes.length > 0 || roll.action !== 'none') requeueAfterMs = PROGRESS_MS;
+  else if (status.phase !== 'Running') requeueAfterMs = NOT_RUNNING_MS;
+  if (o.sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, o.sync.retryInMs);
+
+  return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, status, events, requeueAfterMs, remember: { warned, transition } };
+}
