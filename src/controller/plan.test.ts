@@ -131,6 +131,18 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
   assert.deepEqual(last.roll, { action: 'restart', pod: 'xl-broker-1', reason: 'master last' });
 });
 
+test('roll after an operator start or while ZooKeeper cannot be read: no serving broker is restarted', () => {
+  const c = withStatus(running('xl-broker-1'));
+  const live = converged(c, 1, (o) => (o.metadata?.name === 'xl-broker-1' ? { ...o, metadata: { ...o.metadata, annotations: { 'amqkeeper.io/revision': 'old' } } } : o));
+  for (const election of [ZK_READY, { ...elected(1), connected: false }]) {
+    const p = plan(observation(c, live, { election }), {});
+    assert.equal(p.roll.action, 'wait', JSON.stringify(election));
+    assert.ok(!p.writes.some((w) => w.verb === 'delete'));
+  }
+  const unchecked = plan(observation(c, live, { election: elected(1) }), {});
+  assert.deepEqual(unchecked.roll, { action: 'wait', reason: 'the slaves have not been checked yet' });
+});
+
 test('a refused spec: nothing but the master Service is written, the Warning is recorded once, and the next look is later', () => {
   const c = withStatus(running('xl-broker-1'), cluster({ persistence: { storageClassName: 'gone' } }));
   const live = converged(cluster(), 1);

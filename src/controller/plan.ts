@@ -15,7 +15,7 @@ import { computeStatus } from '../status/compute-status';
 import type { ClusterMemory } from './cluster-memory';
 import { childWrites, nextRoll, type Write } from './child-writes';
 import type { Observation } from './observe';
-import type { RollDecision } from './roller';
+import type { RollDecision, RollGate } from './roller';
 
 /** Safety net for missed watch events. */
 export const RESYNC_MS = 5 * 60_000;
@@ -77,6 +77,20 @@ function masterSwitch(o: Observation, service: V1Service): V1Service | undefined
   return (!live || viewUsable(o)) && needsApply(service, live) ? service : undefined;
 }
 
+/**
+ * Whether a serving broker may be taken down now. With master tracking, only
+ * on a live, read view of the group and with every slave in sync: after an
+ * operator start or while ZooKeeper cannot be read nobody knows which broker
+ * is the master. Without tracking, rolls go by pod readiness alone.
+ */
+function rollGate(o: Observation): RollGate | undefined {
+  if (!o.election) return undefined;
+  if (!o.election.connected) return { open: false, reason: 'ZooKeeper cannot be read, so the master is not known' };
+  if (!o.election.known) return { open: false, reason: 'the replication group has not been read yet' };
+  if (!o.sync) return { open: false, reason: 'the slaves have not been checked yet' };
+  return { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
+}
+
 export function plan(o: Observation, memory: ClusterMemory): Plan {
   const c = o.cluster;
   const name = clusterName(c);
@@ -89,8 +103,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
 
   // What already runs is left alone until the spec can run.
   const writes = blocked ? [] : childWrites(desired, o.live);
-  const gate = o.sync && { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
-  const roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, gate);
+  const roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, rollGate(o));
   if (roll.action === 'restart') {
     writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace } } });
     events.push({ type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} to apply a new revision (${roll.reason})` });
