@@ -1,8 +1,25 @@
 // The CustomResourceDefinition, built from the schema. crds/brokercluster.yaml
 // is this object written out by `npm run gen:crd`; a test keeps them equal.
-import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { V1CustomResourceDefinition, V1JSONSchemaProps } from '@kubernetes/client-node';
 import { CRD_NAME, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './group';
 import { brokerClusterSpecSchema, brokerClusterStatusSchema } from './schema';
+
+/**
+ * The longest names made from a cluster's name are DNS labels of at most 63
+ * characters that start with a letter: the Service <name>-broker-hs and the
+ * pod hostname <name>-broker-<i>.
+ */
+export const MAX_NAME_LENGTH = 63 - '-broker-hs'.length;
+const NAME_RULES = [
+  {
+    rule: `size(self.metadata.name) <= ${MAX_NAME_LENGTH}`,
+    message: `metadata.name: at most ${MAX_NAME_LENGTH} characters, because the Service <name>-broker-hs must be a DNS label of at most 63; choose a shorter name`,
+  },
+  {
+    rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message: 'metadata.name: lowercase letters, digits and "-" only, starting with a letter (no dots), because it names Services and pod hostnames; choose a name like "orders-mq"',
+  },
+];
 
 export function buildCrd(): V1CustomResourceDefinition {
   return {
@@ -28,12 +45,14 @@ export function buildCrd(): V1CustomResourceDefinition {
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
+            // JSON names, as the YAML has them ('x-kubernetes-validations'), not the client's camelCase.
             openAPIV3Schema: {
               type: 'object',
               description:
                 'BrokerCluster runs an ActiveMQ Classic master/slave cluster on ZooKeeper and the replicated LevelDB store ' +
                 '(deprecated upstream and removed in ActiveMQ 5.17; 5.16.x is the last release that has it).',
               required: ['spec'],
+              'x-kubernetes-validations': NAME_RULES,
               properties: {
                 apiVersion: { type: 'string', description: 'amqkeeper.io/v1alpha1' },
                 kind: { type: 'string', description: 'BrokerCluster' },
@@ -41,7 +60,7 @@ export function buildCrd(): V1CustomResourceDefinition {
                 spec: structuredClone(brokerClusterSpecSchema) as object,
                 status: structuredClone(brokerClusterStatusSchema) as object,
               },
-            },
+            } as V1JSONSchemaProps,
           },
         },
       ],

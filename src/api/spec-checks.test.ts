@@ -39,3 +39,12 @@ test('SchedulerNotReplicated names broker redeliveries only when there are any',
   const [withRedelivery] = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } }), {}).warnings;
   assert.match(withRedelivery?.message ?? '', /^scheduled and delayed messages, and messages waiting for a broker redelivery, are kept/);
 });
+
+test('sync modes that acknowledge before any replica has the write get a Warning', () => {
+  const warned = (sync: string) => checkSpec(cluster({ persistence: { sync } }), {}).warnings.filter((w) => w.reason === 'AcksWithoutReplica');
+  for (const sync of ['local_mem', 'local_disk', 'local_mem,local_disk']) {
+    assert.match(warned(sync)[0]?.message ?? '', /can be lost; use quorum_mem/, sync);
+    assert.equal(warned(sync)[0]?.field, 'spec.persistence.sync');
+  }
+  for (const sync of ['quorum_mem', 'quorum_disk', 'remote_mem', 'local_disk,remote_mem']) assert.deepEqual(warned(sync), [], sync);
+});

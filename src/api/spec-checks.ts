@@ -59,6 +59,14 @@ export function checkSpec(c: BrokerCluster, facts: SpecFacts): SpecCheck {
         'replicate: after a failover the new master does not deliver them',
     });
   }
+  const sync = s.persistence.sync.split(',');
+  if (!sync.some((x) => x.startsWith('remote_') || x.startsWith('quorum_'))) {
+    warnings.push({
+      reason: 'AcksWithoutReplica',
+      field: 'spec.persistence.sync',
+      message: `${s.persistence.sync}: the master acknowledges a write before any slave has it, so messages acknowledged just before a failover can be lost; use quorum_mem (the default) or quorum_disk`,
+    });
+  }
   const stacked = clientRedeliveryStacks(c);
   if (stacked) warnings.push(stacked);
   return { blocking, warnings };
