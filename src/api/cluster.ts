@@ -73,3 +73,22 @@ export function durationMs(d: string): number {
   if (!m) throw new Error(`not a duration: ${d}`);
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
+
+const QUANTITY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+
+/** Bytes of a quantity in the form the schema allows for persistence.size ("10Gi", "500M", "1.5Gi"). */
+export function quantityBytes(q: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(q);
+  if (!m) throw new Error(`"${q}" is not a quantity like 10Gi`);
+  return Math.floor(Number(m[1]) * (QUANTITY_UNITS[m[2] ?? ''] ?? 1));
+}
+
+/**
+ * Store and temp limits that fit the claim: flow control stops producers
+ * before the disk is full. The rest is room for index snapshots and the log
+ * file being written.
+ */
+export function storeLimits(c: BrokerCluster): { storeMb: number; tempMb: number } {
+  const mb = quantityBytes(c.spec.persistence.size) / 2 ** 20;
+  return { storeMb: Math.max(1, Math.floor(mb * 0.7)), tempMb: Math.max(1, Math.floor(mb * 0.1)) };
+}

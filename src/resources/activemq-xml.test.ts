@@ -158,3 +158,13 @@ test('per-destination dead-letter settings come first, each complete, then the c
     expiration: '0',
   });
 });
+
+test('store and temp limits follow the claim size, so flow control starts before the disk is full', () => {
+  const limits = (size: string) => {
+    const doc = create(renderActiveMqXml(cluster({ persistence: { size } }), 0));
+    return [find(doc, 'storeUsage').at(-1)?.limit, find(doc, 'tempUsage').at(-1)?.limit];
+  };
+  assert.deepEqual(limits('10Gi'), ['7168 mb', '1024 mb']);
+  assert.deepEqual(limits('500M'), ['333 mb', '47 mb']);
+  assert.deepEqual(limits('1.5Gi'), ['1075 mb', '153 mb']);
+});

@@ -3,7 +3,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
-import { clusterName, durationMs, nodePodHost, nodePorts, zkConnectString, zkPath } from '../api/cluster';
+import { clusterName, durationMs, nodePodHost, nodePorts, storeLimits, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
 
 const BEANS_NS = 'http://www.springframework.org/schema/beans';
@@ -179,8 +179,9 @@ export function renderActiveMqXml(c: BrokerCluster, i: number): string {
   addRedeliveryPlugin(broker, c);
   const usage = broker.ele(CORE_NS, 'systemUsage').ele(CORE_NS, 'systemUsage');
   usage.ele(CORE_NS, 'memoryUsage').ele(CORE_NS, 'memoryUsage', { percentOfJvmHeap: '70' });
-  usage.ele(CORE_NS, 'storeUsage').ele(CORE_NS, 'storeUsage', { limit: '100 gb' });
-  usage.ele(CORE_NS, 'tempUsage').ele(CORE_NS, 'tempUsage', { limit: '50 gb' });
+  const limits = storeLimits(c);
+  usage.ele(CORE_NS, 'storeUsage').ele(CORE_NS, 'storeUsage', { limit: `${limits.storeMb} mb` });
+  usage.ele(CORE_NS, 'tempUsage').ele(CORE_NS, 'tempUsage', { limit: `${limits.tempMb} mb` });
   broker
     .ele(CORE_NS, 'transportConnectors')
     .ele(CORE_NS, 'transportConnector', {
