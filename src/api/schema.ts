@@ -158,7 +158,16 @@ export const brokerClusterSpecSchema = {
       default: 3,
       description:
         'Broker nodes. Replication needs a quorum of replicas/2+1 nodes; 3 tolerates the loss of one node, ' +
-        '1 and 2 tolerate none.',
+        '1 and 2 tolerate none. Cannot be changed after creation (yet).',
+      'x-kubernetes-validations': [
+        {
+          rule: 'self == oldSelf',
+          message:
+            'spec.replicas cannot be changed on a running cluster: added or removed nodes would run with another ' +
+            'replication quorum than the others. Create a new BrokerCluster with the replicas you want and move the ' +
+            'clients to it (its <name>-connection ConfigMap has the URLs).',
+        },
+      ],
     },
     image: {
       type: 'string',
@@ -174,7 +183,16 @@ export const brokerClusterSpecSchema = {
     ports: {
       type: 'object',
       default: {},
-      description: 'Per-node ports: node i listens on base+i, as in the manual three-node setup.',
+      description: 'Per-node ports: node i listens on base+i, as in the manual three-node setup. Cannot be changed after creation.',
+      'x-kubernetes-validations': [
+        {
+          rule: 'self == oldSelf',
+          message:
+            'spec.ports cannot be changed on a running cluster: the master Service and the failover URL would point at ' +
+            'ports the running brokers do not listen on until every node restarted. Create a new BrokerCluster on the ' +
+            'new ports and move the clients to it.',
+        },
+      ],
       properties: {
         openwire: port('openwire', 61616, 'OpenWire (client)'),
         console: port('console', 8161, 'web console'),
@@ -233,6 +251,15 @@ export const brokerClusterSpecSchema = {
           message:
             'spec.zookeeper: set exactly one of replicas (run an ensemble) or external.connectString ' +
             '(use an existing one).',
+        },
+        {
+          rule:
+            'has(self.replicas) == has(oldSelf.replicas) && (!has(self.replicas) || self.replicas == oldSelf.replicas) && ' +
+            'has(self.external) == has(oldSelf.external) && (!has(self.external) || self.external.connectString == oldSelf.external.connectString)',
+          message:
+            'spec.zookeeper.replicas and spec.zookeeper.external cannot be changed after creation: the brokers would ' +
+            'elect in another ensemble (a second replication group) or in one whose servers disagree on the quorum. ' +
+            'Create a new BrokerCluster instead.',
         },
         {
           rule: 'has(self.path) == has(oldSelf.path) && (!has(self.path) || self.path == oldSelf.path)',
