@@ -287,7 +287,15 @@ export const brokerClusterSpecSchema = {
           type: 'string',
           default: '10Gi',
           pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$',
-          description: 'Size of each node\'s volume claim, e.g. "10Gi".',
+          description: 'Size of each node\'s volume claim, e.g. "10Gi". The store and temp limits follow it. Cannot be changed after creation (yet).',
+          'x-kubernetes-validations': [
+            {
+              rule: 'self == oldSelf',
+              message:
+                'spec.persistence.size cannot be changed on a running cluster: the claims are not resized, while the ' +
+                'store limit rendered from the size would change. Create a new BrokerCluster with the size you want.',
+            },
+          ],
         },
         storageClassName: {
           type: 'string',
