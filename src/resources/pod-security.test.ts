@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { desiredState } from './desired-state';
 import { BROKER_READY_COMMAND } from './broker-pod';
+import { ZK_READY_SCRIPT } from './zk-pod';
 import { cluster } from '../../test/fixtures/clusters';
 
 const pods = (): V1Pod[] => {
@@ -31,7 +34,7 @@ test('every pod meets the restricted Pod Security Standard and gets no API token
   }
 });
 
-test('brokers are ready when they serve or are attached, and have no liveness probe; ZooKeeper writes myid from ZOO_MYID', () => {
+test('brokers are ready when they serve or are attached, and have no liveness probe; ZooKeeper is ready when it serves in a quorum and writes myid from ZOO_MYID', () => {
   for (const p of pods()) {
     const c = p.spec!.containers[0]!;
     if (p.metadata?.labels?.['amqkeeper.io/component'] === 'broker') {
@@ -41,6 +44,13 @@ test('brokers are ready when they serve or are attached, and have no liveness pr
       const i = Number(p.metadata?.name?.split('-').pop());
       assert.equal(c.env?.find((e) => e.name === 'ZOO_MYID')?.value, String(i + 1));
       assert.equal(c.command, undefined, 'the image entrypoint starts the server');
+      assert.deepEqual(c.readinessProbe?.exec?.command, [ZK_READY_SCRIPT, '2181'], 'not a TCP probe: 2181 opens before the server rejoins');
     }
   }
+});
+
+test('the images put the readiness scripts where the pods run them', () => {
+  const dockerfile = (name: string) => readFileSync(join(__dirname, '..', '..', 'images', name, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile('zookeeper'), new RegExp(`^COPY images/zookeeper/ready\\.sh ${ZK_READY_SCRIPT}$`, 'm'));
+  assert.match(dockerfile('broker'), new RegExp(`^COPY images/broker/ready\\.sh ${BROKER_READY_COMMAND}$`, 'm'));
 });

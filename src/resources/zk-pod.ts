@@ -11,6 +11,9 @@ import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLU
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
+/** Where images/zookeeper puts its readiness script. */
+export const ZK_READY_SCRIPT = '/usr/local/bin/zookeeper-ready.sh';
+
 export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
   const n = clusterName(c);
   const podName = names.zkPod(n, i);
@@ -33,7 +36,8 @@ export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
           { name: 'peer', containerPort: ZK_PEER_PORT },
           { name: 'election', containerPort: ZK_ELECTION_PORT },
         ],
-        readinessProbe: { tcpSocket: { port: ZK_CLIENT_PORT }, periodSeconds: 5 },
+        // Ready only while serving in a quorum (images/zookeeper/ready.sh): the roll waits on it.
+        readinessProbe: { exec: { command: [ZK_READY_SCRIPT, String(ZK_CLIENT_PORT)] }, periodSeconds: 5, timeoutSeconds: 5 },
         volumeMounts: [
           { name: 'config', mountPath: '/conf', readOnly: true },
           { name: 'data', mountPath: '/data' },
