@@ -18,8 +18,8 @@ export class ClusterMemories {
   private readonly byUid = new Map<string, ClusterMemory>();
 
   get(uid: string): ClusterMemory {
-    let m = this.byUid.get(uid);
-    if (!m) this.byUid.set(uid, (m = {}));
+    const m = this.byUid.get(uid) ?? {};
+    this.byUid.set(uid, m);
     return m;
   }
 

@@ -23,7 +23,7 @@ function elected(index: number | undefined, at = NOW): ElectionSnapshot {
   return snap;
 }
 
-const readyPod = (p: V1Pod): V1Pod => ({ ...p, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+const readyPod = (p: V1Pod): V1Pod => ({ ...p, metadata: { ...p.metadata, uid: `uid-${p.metadata?.name}` }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
 
 /** Every owned object as a cache holds it after a converged reconcile with this master. */
 function converged(c: BrokerCluster, masterIndex: number | undefined, patch: (o: KubernetesObject) => KubernetesObject = (o) => o): KubernetesObject[] {
@@ -116,7 +116,7 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
   const inSync = { inSync: true, reason: 'InSync' as const, message: 'both slaves acknowledged a checkpoint' };
   const p = plan(observation(c, live, { election: elected(1), sync: inSync }), {});
   assert.deepEqual(p.roll, { action: 'restart', pod: 'xl-broker-0', reason: 'slave first' });
-  assert.deepEqual(p.writes.filter((w) => w.verb === 'delete').map((w) => w.object.metadata?.name), ['xl-broker-0']);
+  assert.deepEqual(p.writes.filter((w) => w.verb === 'delete').map((w) => [w.object.metadata?.name, w.object.metadata?.uid]), [['xl-broker-0', 'uid-xl-broker-0']], 'the instance observed, by uid');
   assert.deepEqual(reasons(p), ['PodRestarted']);
   assert.equal(p.requeueAfterMs, PROGRESS_MS);
 

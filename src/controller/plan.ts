@@ -105,7 +105,9 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const writes = blocked ? [] : childWrites(desired, o.live);
   const roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, rollGate(o));
   if (roll.action === 'restart') {
-    writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace } } });
+    // The instance observed, not one created under the same name since: the uid is a precondition of the delete.
+    const uid = o.live<V1Pod>('Pod', roll.pod)?.metadata?.uid;
+    writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace, uid } } });
     events.push({ type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} to apply a new revision (${roll.reason})` });
   }
 

@@ -47,8 +47,10 @@ export class Applier {
     await this.kube.rest.send('PATCH', pathFor(obj), { query: { fieldManager: FIELD_MANAGER }, body: obj, contentType: 'application/merge-patch+json' });
   }
 
+  /** uid: delete only that instance, not one created under the same name since it was observed. */
   async delete(obj: KubernetesObject): Promise<void> {
     metrics.writes.inc({ verb: 'delete', kind: obj.kind ?? '' });
-    await this.kube.rest.send('DELETE', pathFor(obj));
+    const uid = obj.metadata?.uid;
+    await this.kube.rest.send('DELETE', pathFor(obj), uid ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } } : undefined);
   }
 }

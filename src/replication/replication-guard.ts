@@ -63,8 +63,8 @@ export class ReplicationGuard {
 
   private state(c: BrokerCluster): GuardState {
     const uid = c.metadata.uid ?? `${c.metadata.namespace}/${c.metadata.name}`;
-    let s = this.states.get(uid);
-    if (!s) this.states.set(uid, (s = { ...newSyncState(), notBefore: 0 }));
+    const s = this.states.get(uid) ?? { ...newSyncState(), notBefore: 0 };
+    this.states.set(uid, s);
     return s;
   }
 
