@@ -35,6 +35,7 @@ export async function act(d: ActDeps, o: Observation, p: Plan, memory: ClusterMe
   }
   for (const w of p.writes) await write(d.applier, w);
   if (p.writes.length > 0) log.debug('applied', { writes: p.writes.length });
+  if (p.recheck) d.replication?.recheck(c);
   if (p.roll.action === 'restart') {
     // Its members must leave the group before the slaves count as in sync again.
     d.replication?.restarted(c, o.election, p.roll.pod);

@@ -127,8 +127,13 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
   assert.equal(held.requeueAfterMs, 2_000, 'looks again when the check says');
 
   const onlyMaster = live.map((o) => (o.metadata?.name === 'xl-broker-1' ? o : converged(c, 1).find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name) ?? o));
-  const last = plan(observation(c, onlyMaster, { election: elected(1), sync: inSync }), {});
+  const stale = plan(observation(c, onlyMaster, { election: elected(1), sync: { ...inSync, confirmedAt: NOW.getTime() - 60_000 } }), {});
+  assert.equal(stale.roll.action, 'wait', 'the master waits for a proof made just now');
+  assert.equal(stale.recheck, true);
+  assert.ok(!stale.writes.some((w) => w.verb === 'delete'));
+  const last = plan(observation(c, onlyMaster, { election: elected(1), sync: { ...inSync, confirmedAt: NOW.getTime() - 1_000 } }), {});
   assert.deepEqual(last.roll, { action: 'restart', pod: 'xl-broker-1', reason: 'master last' });
+  assert.equal(last.recheck, false);
 });
 
 test('roll after an operator start or while ZooKeeper cannot be read: no serving broker is restarted', () => {

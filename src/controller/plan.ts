@@ -39,6 +39,8 @@ export interface Plan {
   /** The other writes, in order; none while the spec is refused. */
   writes: Write[];
   roll: RollDecision;
+  /** Prove the slaves in sync again before the master may restart. */
+  recheck: boolean;
   status: BrokerClusterStatus;
   /** Recorded once the status is written. */
   events: PlannedEvent[];
@@ -91,6 +93,16 @@ function rollGate(o: Observation): RollGate | undefined {
   return { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
 }
 
+/** How recent the slaves' last checkpoint must be for the master to restart. */
+export const MASTER_RESTART_PROOF_MS = 15_000;
+
+function freshlyConfirmed(o: Observation): boolean {
+  // Without master tracking there is no check to make.
+  if (!o.election) return true;
+  const at = o.sync?.inSync ? o.sync.confirmedAt : undefined;
+  return at !== undefined && o.now.getTime() - at <= MASTER_RESTART_PROOF_MS;
+}
+
 export function plan(o: Observation, memory: ClusterMemory): Plan {
   const c = o.cluster;
   const name = clusterName(c);
@@ -103,7 +115,10 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
 
   // What already runs is left alone until the spec can run.
   const writes = blocked ? [] : childWrites(desired, o.live);
-  const roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, rollGate(o));
+  let roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, rollGate(o));
+  // The master goes last and only on a proof made just now: a slave covered long ago may have stopped following.
+  const recheck = roll.action === 'restart' && roll.pod === election?.master?.pod && !freshlyConfirmed(o);
+  if (recheck) roll = { action: 'wait', reason: 'checking the slaves again before the master restarts' };
   if (roll.action === 'restart') {
     // The instance observed, not one created under the same name since: the uid is a precondition of the delete.
     const uid = o.live<V1Pod>('Pod', roll.pod)?.metadata?.uid;
@@ -144,5 +159,5 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   else if (status.phase !== 'Running') requeueAfterMs = NOT_RUNNING_MS;
   if (o.sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, o.sync.retryInMs);
 
-  return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, status, events, requeueAfterMs, remember: { warned, transition } };
+  return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, recheck, status, events, requeueAfterMs, remember: { warned, transition } };
 }

@@ -90,3 +90,16 @@ test('a slave that joined after the checkpoint was written needs its own', () =>
   assert.deepEqual(judgeView(s, two, view(50, 50), 1), { write: true }, 'position 50 proves nothing about a slave that attached at 50');
   assert.deepEqual([...s.covered], ['2']);
 });
+
+test('a recheck proves coverage again with a new checkpoint and records when', () => {
+  const f = facts('1', ['2', '3']);
+  const s = coveredState(f);
+  const before = judgeGroup(s, f);
+  assert.ok(before !== 'ask' && before.inSync && before.confirmedAt === 1);
+  s.recheck = true;
+  assert.equal(judgeGroup(s, f), 'ask', 'covered long ago is not enough');
+  assert.deepEqual(judgeView(s, f, view(60, 60), 500), { write: true });
+  checkpointWritten(s, f, 70, 500);
+  const done = judgeView(s, f, view(70, 70), 600);
+  assert.ok('verdict' in done && done.verdict.inSync && done.verdict.confirmedAt === 600);
+});

@@ -29,6 +29,10 @@ export interface SyncState {
   retired: Set<string>;
   /** The last checkpoint: the master's position after it, and who was a slave then. */
   pending?: { position: number; members: string[]; at: number };
+  /** When the last checkpoint acknowledged by every slave was (ms since epoch). */
+  confirmedAt?: number;
+  /** Coverage is to be proved again with a new checkpoint (before the master restarts). */
+  recheck?: boolean;
 }
 
 export type SyncReason =
@@ -47,6 +51,8 @@ export interface SyncVerdict {
   message: string;
   /** Look again this soon: nothing in ZooKeeper will say when it changes. */
   retryInMs?: number;
+  /** In sync: when every slave last acknowledged a checkpoint (ms since epoch). */
+  confirmedAt?: number;
 }
 
 /** A checkpoint not acknowledged by then is written again. */
@@ -66,12 +72,14 @@ function podsOf(facts: GroupFacts, ids: Iterable<string>): string {
     .join(', ');
 }
 
-function settled(facts: GroupFacts): SyncVerdict {
+function settled(state: SyncState, facts: GroupFacts): SyncVerdict {
   const n = facts.slaves.length;
   if (n < facts.expectedSlaves) {
     return { inSync: false, reason: 'SlavesMissing', message: `${n} of ${facts.expectedSlaves} slaves are in the ZooKeeper group` };
   }
-  return { inSync: true, reason: 'InSync', message: `${n} of ${facts.expectedSlaves} slaves acknowledged a write made after they attached` };
+  const verdict: SyncVerdict = { inSync: true, reason: 'InSync', message: `${n} of ${facts.expectedSlaves} slaves acknowledged a write made after they attached` };
+  if (state.confirmedAt !== undefined) verdict.confirmedAt = state.confirmedAt;
+  return verdict;
 }
 
 /** From ZooKeeper alone: a verdict, or 'ask' when the master's own view is needed. */
@@ -88,7 +96,13 @@ export function judgeGroup(state: SyncState, facts: GroupFacts): SyncVerdict | '
     return { inSync: false, reason: 'Restarting', message: `${who} was restarted and has not left the ZooKeeper group yet` };
   }
   for (const id of state.covered) if (!present.has(id)) state.covered.delete(id);
-  if (facts.slaves.every((s) => state.covered.has(s.memberId))) return settled(facts);
+  if (state.recheck) {
+    // Proved again from scratch: a slave covered long ago may have stopped following since.
+    state.recheck = false;
+    state.covered.clear();
+    state.pending = undefined;
+  }
+  if (facts.slaves.every((s) => state.covered.has(s.memberId))) return settled(state, facts);
   return 'ask';
 }
 
@@ -117,7 +131,10 @@ export function judgeView(
   if (p && attached.every((s) => s.position >= p.position)) {
     for (const id of p.members) state.covered.add(id);
     state.pending = undefined;
-    if (facts.slaves.every((s) => state.covered.has(s.memberId))) return { verdict: settled(facts) };
+    if (facts.slaves.every((s) => state.covered.has(s.memberId))) {
+      state.confirmedAt = now;
+      return { verdict: settled(state, facts) };
+    }
     return { write: true };
   }
   if (p && now - p.at < CHECKPOINT_ACK_MS) {

@@ -141,6 +141,15 @@ export class ReplicationGuard {
     state.notBefore = this.now() + (verdict.retryInMs ?? 0);
   }
 
+  /** Prove the slaves in sync again with a new checkpoint, as before the master is restarted. */
+  recheck(c: BrokerCluster): void {
+    const state = this.state(c);
+    if (state.recheck) return;
+    state.recheck = true;
+    state.notBefore = 0;
+    this.enqueue(c.metadata.namespace ?? '', c.metadata.name ?? '');
+  }
+
   /** The operator is restarting this pod: its members must leave the group before the slaves count as in sync. */
   restarted(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, pod: string): void {
     const state = this.state(c);
