@@ -17,7 +17,7 @@
 #              npm packages (Debian bookworm's nodejs is 18; the operator
 #              needs 20), on Debian's libstdc++ and CA certificates, with a
 #              "node" user of uid 1000 as in the node:20 images
-# The dist stages run hack/fetch-activemq.sh / fetch-zookeeper.sh as on
+# The dist stages run broker/assemble.sh / hack/fetch-zookeeper.sh as on
 # Docker, but with the host's result (the scripts run here first) mounted
 # read-only at /build/cache: they find their stamp and the stage only copies.
 # npm ci in the operator build uses the host's npm cache and network.
@@ -35,7 +35,7 @@
 #        kernel has it and $CACHE_ROOT is not itself on overlayfs) or vfs
 #      NODE_BASE_VERSION, NPM_BASE_VERSION  Node.js and npm of base-node
 # Needs root (mmdebstrap's root mode, buildah's chroot isolation), buildah,
-# mmdebstrap, npm, and what hack/fetch-*.sh need (mvn, a JDK).
+# mmdebstrap, npm, and what broker/assemble.sh and hack/fetch-*.sh need (mvn, a JDK).
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -219,8 +219,8 @@ image_spec() {
       BASES=(MAVEN_IMAGE=jdk JRE_IMAGE=jre)
       OPTS=()
       STAGES=(dist)
-      MOUNTS=(-v "$CACHE_ROOT/activemq-$ACTIVEMQ_VERSION:/build/cache/activemq-$ACTIVEMQ_VERSION:ro")
-      PREPARE=(bash "$HACK_DIR/fetch-activemq.sh") ;;
+      MOUNTS=()   # set by prepare_broker
+      PREPARE=(prepare_broker) ;;
     zookeeper)
       DOCKERFILE=images/zookeeper/Dockerfile TAG="amqkeeper/zookeeper:$ZOOKEEPER_VERSION"
       INPUTS=()
@@ -236,6 +236,15 @@ image_spec() {
 prepare_operator() {
   mkdir -p "$HOME/.npm"
   echo "cafile=/root/.npm-host-ca.crt" > "$WORK/npmrc"
+}
+
+# prepare_broker: the distribution, assembled here and mounted where the
+# dist stage's broker/assemble.sh looks for it (its directory is named by the
+# recipe's hash, the same inside and outside the build).
+prepare_broker() {
+  local home
+  home="$(bash "$REPO_DIR/broker/assemble.sh")"
+  MOUNTS=(-v "$home:/build/cache/$(basename "$home"):ro")
 }
 
 # copied_paths <dockerfile>: the context paths its COPY/ADD instructions copy
@@ -263,7 +272,7 @@ image_hash() {
   { echo "$1 $DOCKERFILE $TAG ${INPUTS[*]} ${OPTS[*]} ${STAGES[*]}"
     tree_hash "$DOCKERFILE" "${copied[@]}" "${INPUTS[@]}"
     for b in "${BASES[@]}"; do echo "$b $(base_tag "${b#*=}")"; done
-    declare -f build_image prepare_operator copied_paths
+    declare -f build_image prepare_operator prepare_broker copied_paths
   } | hash16
 }
 

@@ -18,7 +18,7 @@ go_parts() {
 }
 java_parts() {
   step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
-  step "activemq $ACTIVEMQ_VERSION" bash "$HACK_DIR/fetch-activemq.sh"
+  step "activemq $ACTIVEMQ_VERSION" bash "$REPO_DIR/broker/assemble.sh"
   step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
   step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
 }
