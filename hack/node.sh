@@ -318,10 +318,12 @@ EOF
 claim_node() {
   local owner
   owner="$(cat "$OWNER_FILE" 2>/dev/null || true)"
-  if [ -n "$owner" ] && [ "$owner" != "$STATE" ] && [ -d "$owner/node/pids" ]; then
-    for f in "$owner"/node/pids/*.pid; do
+  # The owner's control plane counts too: between `network` and `up` its node
+  # has no process yet, and a second claim then would take the bridge from it.
+  if [ -n "$owner" ] && [ "$owner" != "$STATE" ]; then
+    for f in "$owner"/node/pids/*.pid "$owner"/pids/*.pid; do
       [ -f "$f" ] && [ -r "/proc/$(cat "$f")/cmdline" ] \
-        && die "a real node is already running for $owner; run 'hack/control-plane.sh down $owner' first"
+        && die "a real node is already running (or starting) for $owner; run 'hack/control-plane.sh down $owner' first"
     done
   fi
   echo "$STATE" >"$OWNER_FILE"

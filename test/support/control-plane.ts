@@ -81,6 +81,8 @@ export async function startControlPlane(opts: { kwok?: boolean; node?: boolean }
     return { kubeconfig: out.trim().split("\n").pop() || path.join(stateDir, "kubeconfig"), stateDir, stop };
   } catch (err) {
     process.removeListener("exit", onExit);
-    throw new Error(`control plane failed to start (logs in ${stateDir}/logs)`, { cause: err });
+    // The script's stderr says which component failed and why: keep it in the message, which is what reports show.
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`control plane failed to start (logs in ${stateDir}/logs): ${why}`, { cause: err });
   }
 }
