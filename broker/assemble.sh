@@ -272,40 +272,64 @@ patch_zkclient() {
   add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents)"
 }
 
-# patch_unit_sync <dist>: patches/03-master-waits-for-unit-end.diff into the
-# store's fix jar. MasterLevelDBClient is Scala: scalac 2.11.12 (the release
-# line of the distribution's scala-library 2.11.11; 2.11.12 runs on Java 17)
-# must first reproduce the shipped classes byte for byte from the unpatched
-# sources, so the patched classes differ only by the patch.
-patch_unit_sync() {
-  local d="$1" ldb ver w cls srcver sc scp="" cp n a
+# patch_store_scala <dist> <patch> <class> <what> [<source>...]: <patch> to
+# <class>.scala of the store, into the store's fix jar. The store is Scala:
+# scalac 2.11.12 (the release line of the distribution's scala-library 2.11.11;
+# 2.11.12 runs on Java 17) must first reproduce the shipped classes of <class>
+# byte for byte from the unpatched sources, so the patched classes differ only
+# by the patch. Each <source> (a path in the sources jar) is compiled ahead of
+# <class>.scala, as the module's build did, where the order in which scalac
+# meets <class>'s members decides how it orders and numbers them; only
+# <class>'s own classes are compared and kept.
+patch_store_scala() {
+  local d="$1" patch="$2" cls="$3" what="$4" ldb ver w srcver sc scp="" cpath n a s
+  local -a srcs=()
+  shift 4
   leveldb_store_jar "$d"
-  cls=org/apache/activemq/leveldb/replicated/MasterLevelDBClient
-  w="$TMP/unitsync"; rm -rf "$w"; mkdir -p "$w/src" "$w/shipped" "$w/plain" "$w/classes"
+  w="$TMP/scala-${patch%.diff}"; rm -rf "$w"; mkdir -p "$w/src" "$w/shipped"
   (cd "$w/shipped" && unzip -q "$ldb" "$cls.class" "$cls\$*.class")
   store_sources_version "$ver"
-  fetch "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" "to patch MasterLevelDBClient"
-  (cd "$w/src" && unzip -q "$FETCHED" "$cls.scala")
+  fetch "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" "to patch $(basename "$cls")"
+  (cd "$w/src" && unzip -q "$FETCHED" "$@" "$cls.scala")
+  for s in "$@" "$cls.scala"; do srcs+=("$w/src/$s"); done
   sc=2.11.12
   for a in scala-compiler scala-reflect scala-library; do
-    fetch "org.scala-lang:$a:$sc" "scalac $sc, to patch MasterLevelDBClient"
+    fetch "org.scala-lang:$a:$sc" "scalac $sc, to patch $(basename "$cls")"
     scp="${scp:+$scp:}$FETCHED"
   done
-  cp="$(ls "$d"/lib/*.jar "$d"/lib/optional/*.jar | grep -v -- '-fix\.jar$' | tr '\n' ':')"
+  cpath="$(ls "$d"/lib/*.jar "$d"/lib/optional/*.jar | grep -v -- '-fix\.jar$' | tr '\n' ':')"
+  # scalac_to <dir>: <class>'s classes, compiled from the sources as they are now.
   scalac_to() {
-    java -cp "$scp" scala.tools.nsc.Main -usejavacp:false -nowarn -classpath "$cp" -d "$1" "$w/src/$cls.scala" > "$w/scalac.log" 2>&1 \
-      && [ -f "$1/$cls.class" ] || { cat "$w/scalac.log" >&2; die "scalac $sc failed on MasterLevelDBClient.scala"; }
+    rm -rf "$w/out" && mkdir -p "$w/out" "$1"
+    java -Xss8m -cp "$scp" scala.tools.nsc.Main -usejavacp:false -nowarn -classpath "$cpath" -d "$w/out" "${srcs[@]}" > "$w/scalac.log" 2>&1 \
+      && [ -f "$w/out/$cls.class" ] || { cat "$w/scalac.log" >&2; die "scalac $sc failed on $(basename "$cls").scala"; }
+    (cd "$w/out" && find "$(dirname "$cls")" -maxdepth 1 \( -name "$(basename "$cls").class" -o -name "$(basename "$cls")\$*.class" \) \
+      -exec cp --parents {} "$1/" \;)
   }
   scalac_to "$w/plain"
   diff -r -q "$w/shipped" "$w/plain" >/dev/null \
-    || die "scalac $sc does not reproduce MasterLevelDBClient of activemq-leveldb-store $ver from the $srcver sources; not patching"
-  apply_patch 03-master-waits-for-unit-end.diff "$w/src/$cls.scala" "the MasterLevelDBClient.scala of activemq-leveldb-store $srcver"
+    || die "scalac $sc does not reproduce $(basename "$cls") of activemq-leveldb-store $ver from the $srcver sources; not patching"
+  apply_patch "$patch" "$w/src/$cls.scala" "the $(basename "$cls").scala of activemq-leveldb-store $srcver"
   scalac_to "$w/classes"
   # Same class names as shipped, so every shipped one is shadowed.
   n="$(cd "$w/classes" && find . -name '*.class' | sort)"
   [ "$n" = "$(cd "$w/shipped" && find . -name '*.class' | sort)" ] \
-    || die "the patched MasterLevelDBClient compiles to other class names than the shipped one"
-  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver, scalac $sc) patched so that a send is acknowledged only once the replicas hold its unit's end record"
+    || die "the patched $(basename "$cls") compiles to other class names than the shipped one"
+  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver, scalac $sc) $what"
+}
+
+# fix_distribution <dist>: the patches and the missing parts, in one place for
+# both ways of getting the distribution.
+fix_distribution() {
+  patch_zk_client "$1"
+  patch_zkclient "$1"
+  patch_store_scala "$1" 03-master-waits-for-unit-end.diff org/apache/activemq/leveldb/replicated/MasterLevelDBClient \
+    "patched so that a send is acknowledged only once the replicas hold its unit's end record"
+  patch_store_scala "$1" 04-restored-audit-keeps-configured-limits.diff org/apache/activemq/leveldb/LevelDBClient \
+    "patched so that the failover producer audit restored from an index snapshot keeps the configured limits (maxFailoverProducersToTrack, failoverProducersAuditDepth)" \
+    org/apache/activemq/leveldb/DBManager.scala
+  add_guava_failureaccess "$1"
+  use_native_leveldb "$1"
 }
 
 # add_guava_failureaccess <dist>: lib/optional ships guava 31 without its
@@ -383,11 +407,7 @@ if served "org.apache.activemq:apache-activemq:$ACTIVEMQ_VERSION:tar.gz:bin"; th
   log "fetching org.apache.activemq:apache-activemq:$ACTIVEMQ_VERSION:tar.gz:bin"
   fetch_dist "$ACTIVEMQ_VERSION" "$TMP/dist"
   echo "official binary distribution apache-activemq-$ACTIVEMQ_VERSION-bin.tar.gz" > "$REPORT"
-  patch_zk_client "$TMP/dist"
-  patch_zkclient "$TMP/dist"
-  patch_unit_sync "$TMP/dist"
-  add_guava_failureaccess "$TMP/dist"
-  use_native_leveldb "$TMP/dist"
+  fix_distribution "$TMP/dist"
   cp "$REPORT" "$TMP/dist/AMQ-KEEPER-ASSEMBLY.txt"
   install_result "$TMP/dist"
   exit 0
@@ -497,10 +517,6 @@ for core in activemq-broker activemq-client activemq-openwire-legacy activemq-ka
   [ -f "$D/lib/$core-$ACTIVEMQ_VERSION.jar" ] || die "lib/$core-$ACTIVEMQ_VERSION.jar could not be fetched"
 done
 [ -f "$LDB_NEW" ] || die "$LDB_NEW missing"
-patch_zk_client "$D"
-patch_zkclient "$D"
-patch_unit_sync "$D"
-add_guava_failureaccess "$D"
-use_native_leveldb "$D"
+fix_distribution "$D"
 cp "$REPORT" "$D/AMQ-KEEPER-ASSEMBLY.txt"
 install_result "$D"

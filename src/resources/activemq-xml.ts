@@ -171,8 +171,8 @@ export function renderActiveMqXml(c: BrokerCluster, i: number): string {
       // data record into the audit before the unit's end record arrives, and
       // snapshots that audit when it stops): the resend is acknowledged and
       // dropped. Tracking nothing turns that loss into, at worst, a duplicate.
-      // Only for stores created with this setting: a store's index snapshot
-      // carries its own audit, which replaces this value when the store starts.
+      // Stores created before this setting hold an audit with the old limit;
+      // broker/patches/04 applies this value to it when the store loads it.
       maxFailoverProducersToTrack: 0,
     }),
   );
