@@ -3,7 +3,7 @@
 // end record (a replica applies a unit of work only at that record). Upstream
 // 5.16.8 acknowledged as soon as the replicas had the unit's records, so a
 // kill in that gap lost the message; the distribution amq-keeper assembles
-// patches MasterLevelDBClient (hack/fetch-activemq.sh, patch_unit_sync).
+// patches MasterLevelDBClient (broker/patches/03-master-waits-for-unit-end.diff).
 //
 // The gap is microseconds wide, so the test widens it: a Byteman rule in each
 // broker drops the replication of end records while a gate file exists, the
@@ -14,12 +14,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrokerClusterSpecInput } from '../src/api/types';
 import { buildBrokerConfig } from '../src/resources/broker-config';
 import { failoverUrl } from '../src/resources/connection-url';
-import { cluster } from './fixtures/clusters';
+import { cluster, localCluster } from './fixtures/clusters';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, localCluster, portOpen } from './support/broker-set';
+import { BrokerSet, portOpen } from './support/broker-set';
 import { bytemanAgent } from './support/brokers';
 import { eventually } from './support/eventually';
 import { consumeAll, runClient } from './support/jms-client';
@@ -80,7 +79,7 @@ function master(not?: number): Promise<number> {
 
 before(async () => {
   zk = await startEnsemble();
-  const c = cluster(localCluster(NS, NAME, zk.connectString).spec as Partial<BrokerClusterSpecInput>, NAME, NS);
+  const c = cluster(localCluster(NS, NAME, zk.connectString).spec, NAME, NS);
   brokers = new BrokerSet(undefined, NS, NAME);
   brokers.writeConfig(buildBrokerConfig(c));
   url = failoverUrl(c, () => '127.0.0.1');

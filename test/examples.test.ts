@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
 import type { BrokerCluster } from '../src/api/types';
 
@@ -17,7 +17,8 @@ const EXAMPLES = join(ROOT, 'deploy', 'examples');
 const NS = 'examples';
 
 let cp: ControlPlane;
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k } = kube;
 
 const exampleFiles = readdirSync(EXAMPLES)
   .filter((f) => /\.ya?ml$/.test(f))
@@ -49,9 +50,9 @@ describe('deploy/operator.yaml', () => {
     // only created (Pending here: no node) if its security context passes.
     const pods = await eventually(
       async () => {
-        const list = JSON.parse(await k(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '-o', 'json'])) as { items: V1Pod[] };
-        assert.equal(list.items.length, 1, 'the operator pod was admitted');
-        return list.items;
+        const pods = await kube.items<V1Pod>(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
+        assert.equal(pods.length, 1, 'the operator pod was admitted');
+        return pods;
       },
       { timeoutMs: 30_000, what: 'the operator pod' },
     );

@@ -5,18 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringify } from 'yaml';
-import type { V1ConfigMap, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, installCrd, localCluster, nodeOf, portOpen } from './support/broker-set';
+import { BrokerSet, installCrd, nodeOf, portOpen } from './support/broker-set';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
-import { kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { consistently, eventually } from './support/eventually';
 import { checkServiceFollowedZk, ServiceObserver, ZkObserver } from './support/observers';
 import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
-import type { BrokerCluster } from '../src/api/types';
+import { localCluster } from './fixtures/clusters';
 
 const NS = 'mq';
 const NAME = 'xl';
@@ -33,34 +32,20 @@ let svcObs: ServiceObserver;
 /** Times the operator was down on purpose: the Service cannot follow then. */
 const operatorDown: [number, number][] = [];
 
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
-const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
-const indexOf = nodeOf;
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k, getJson } = kube;
 
-const startNode = async (i: number) => void (await brokers.start(i));
-const killNode = (i: number) => brokers.kill(i);
-
-async function events(reason: string): Promise<{ note?: string; type?: string }[]> {
-  const list = await getJson<{ items: { note?: string; type?: string; reason?: string }[] }>([
-    '-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${NAME},reason=${reason}`,
-  ]);
-  return list.items;
-}
-
-/** Waits until ZooKeeper, the status and the master Service agree on one serving master; returns its pod. */
-async function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> {
-  return eventually(
-    async () => {
-      const pod = zkObs.current;
-      assert.ok(pod, 'ZooKeeper reports a master');
-      assert.notEqual(pod, not, `still ${not}`);
-      assert.equal((await cluster()).status?.master, pod);
-      assert.equal(svcObs.current, String(indexOf(pod)), 'master Service selects the elected node');
-      return pod;
+/** The master the status names, once ZooKeeper reports it and the master Service selects it. */
+function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> {
+  return kube.settledMaster(NAME, {
+    not,
+    timeoutMs,
+    intervalMs: 200,
+    agrees: (pod) => {
+      assert.equal(zkObs.current, pod, 'ZooKeeper reports the same master');
+      assert.equal(svcObs.current, String(nodeOf(pod)), 'master Service selects the elected node');
     },
-    { timeoutMs, what: 'a settled master', intervalMs: 200 },
-  );
+  });
 }
 
 /**
@@ -77,7 +62,7 @@ async function survivorsElect(old: string): Promise<void> {
     console.log(`# no master 45 s after killing ${old}: restarting ${survivors.map((i) => `xl-broker-${i}`).join(', ')} (replicated LevelDB election hang)`);
     for (const i of survivors) {
       await brokers.stop(i);
-      await startNode(i);
+      await brokers.start(i);
     }
     await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 90_000, what: 'an election after restarting the survivors' });
   }
@@ -87,7 +72,7 @@ before(async () => {
   cp = await startControlPlane();
   zk = await startEnsemble();
   await installCrd(cp.kubeconfig, NS);
-  await k(['apply', '-f', '-'], stringify(localCluster(NS, NAME, zk.connectString)));
+  await kube.apply(localCluster(NS, NAME, zk.connectString));
   op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
 
   // The brokers run exactly what the operator rendered for them.
@@ -113,12 +98,12 @@ after(async () => {
 describe('master tracking against real brokers', () => {
   test('the elected master shows within seconds: status, Service, pod roles, Event', async () => {
     const master = await settledMaster();
-    await eventually(async () => assert.equal(await portOpen(61616 + indexOf(master)), true), { what: 'the elected broker serves OpenWire on its node port' });
-    for (const i of [0, 1, 2].filter((n) => n !== indexOf(master))) assert.equal(await portOpen(61616 + i), false, `slave ${i} opens no client port`);
+    await eventually(async () => assert.equal(await portOpen(61616 + nodeOf(master)), true), { what: 'the elected broker serves OpenWire on its node port' });
+    for (const i of [0, 1, 2].filter((n) => n !== nodeOf(master))) assert.equal(await portOpen(61616 + i), false, `slave ${i} opens no client port`);
     const table = await k(['-n', NS, 'get', 'bc', NAME]);
     assert.match(table, new RegExp(`${NAME}\\s+3\\s+\\S+\\s+${master}\\s+`));
     const svc = await getJson<V1Service>(['-n', NS, 'get', 'svc', `${NAME}-master`]);
-    assert.deepEqual(svc.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61616 + indexOf(master)], [8161, 8161 + indexOf(master)]]);
+    assert.deepEqual(svc.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61616 + nodeOf(master)], [8161, 8161 + nodeOf(master)]]);
     await eventually(async () => {
       const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
       const roles = Object.fromEntries(pods.items.map((p) => [p.metadata?.name, p.metadata?.labels?.['amqkeeper.io/role']]));
@@ -126,37 +111,38 @@ describe('master tracking against real brokers', () => {
     });
     // The master's store runs the distribution's patched MasterLevelDBClient
     // (a send is acknowledged only once a replica has its unit's end record).
-    const loaded = readFileSync(brokers.classLoadLog(indexOf(master)), 'utf8');
+    const loaded = readFileSync(brokers.classLoadLog(nodeOf(master)), 'utf8');
     assert.match(loaded, /org\.apache\.activemq\.leveldb\.replicated\.MasterLevelDBClient\$\$anon\$2\$\$anon\$1 source: \S*\/activemq-leveldb-store-[\d.]+-amq-keeper-fix\.jar/);
-    const elected = await events('MasterElected');
+    const elected = await kube.events(NAME, 'MasterElected');
     assert.ok(elected.some((e) => e.note?.startsWith(`${master} elected master`)), JSON.stringify(elected));
-    const bc = await cluster();
+    const bc = await kube.cluster(NAME);
     assert.equal(bc.status?.members?.length, 3);
     assert.equal(bc.status?.conditions?.find((c) => c.type === 'MasterElected')?.status, 'True');
   });
 
   test('kill -9 of the master: a slave takes over, the Service follows, Events and failovers record it', async () => {
     const old = await settledMaster();
-    const before = (await cluster()).status?.failovers ?? 0;
+    const before = (await kube.cluster(NAME)).status?.failovers ?? 0;
     const t0 = Date.now();
-    await killNode(indexOf(old));
+    await brokers.kill(nodeOf(old));
     await survivorsElect(old);
     const next = await settledMaster(old);
     const switchMs = Date.now() - t0;
     assert.ok(switchMs < 30_000, `switched in ${switchMs} ms`);
-    const bc = await cluster();
+    const bc = await kube.cluster(NAME);
     assert.equal(bc.status?.failovers, before + 1);
     assert.equal(bc.status?.lastFailover?.from, old);
     assert.equal(bc.status?.lastFailover?.to, next);
     await eventually(async () => {
-      assert.ok((await events('MasterLost')).some((e) => e.type === 'Warning' && e.note?.includes(old)));
-      assert.ok((await events('MasterElected')).some((e) => e.note?.includes(`previous master ${old}`)));
+      assert.ok((await kube.events(NAME, 'MasterLost')).some((e) => e.type === 'Warning' && e.note?.includes(old)));
+      assert.ok((await kube.events(NAME, 'MasterElected')).some((e) => e.note?.includes(`previous master ${old}`)));
     });
     // The killed broker, restarted, rejoins as a slave.
-    await startNode(indexOf(old));
-    await eventually(
-      async () => {
-        const members = (await cluster()).status?.members ?? [];
+    await brokers.start(nodeOf(old));
+    await kube.untilCluster(
+      NAME,
+      (bc) => {
+        const members = bc.status?.members ?? [];
         assert.equal(members.length, 3);
         assert.equal(members.find((m) => m.pod === old)?.role, 'slave');
       },
@@ -169,9 +155,8 @@ describe('master tracking against real brokers', () => {
   // broker's stock failover producer audit the new master could acknowledge and
   // drop it (see maxFailoverProducersToTrack in activemq-xml.ts); none may be lost.
   test('persistent messages survive two kills of the master: none lost, duplicates counted', async () => {
-    const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]);
     // The published URL names the node Services; locally every node is on 127.0.0.1.
-    const url = (cm.data?.failoverUrl ?? '').replace(/xl-broker-\d\.mq\.svc/g, '127.0.0.1');
+    const url = await kube.localFailoverUrl(NAME);
     assert.match(url, /^failover:\(tcp:\/\/127\.0\.0\.1:61616,tcp:\/\/127\.0\.0\.1:61617,tcp:\/\/127\.0\.0\.1:61618\)\?randomize=false/);
     const COUNT = 1500;
     const producer = runClient(['produce', '--url', url, '--queue', 'failover.test', '--count', String(COUNT), '--persistent', '--progress-every', '100', '--timeout-ms', '240000']);
@@ -180,20 +165,20 @@ describe('master tracking against real brokers', () => {
       await producer.when((e) => e.event === 'progress' && Number(e.sent) >= at);
       killedAfter.push(Number(producer.events.filter((e) => e.event === 'progress').pop()?.sent));
       const master = await settledMaster();
-      await killNode(indexOf(master));
+      await brokers.kill(nodeOf(master));
       await survivorsElect(master);
       await settledMaster(master);
-      await startNode(indexOf(master));
+      await brokers.start(nodeOf(master));
     }
     const sent = await producer.done;
     assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
     assert.equal(sent.acked, COUNT);
     const got = await consumeAll(url, 'failover.test', COUNT, async () => {
       const master = await settledMaster();
-      await killNode(indexOf(master));
+      await brokers.kill(nodeOf(master));
       await survivorsElect(master);
       await settledMaster(master);
-      await startNode(indexOf(master));
+      await brokers.start(nodeOf(master));
     });
     console.log(
       `# failover client: sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length} ${JSON.stringify(got.lost)}, ` +
@@ -212,20 +197,20 @@ describe('master tracking against real brokers', () => {
     master = await settledMaster();
 
     // The operator dies just as the master does; restarted, it finds the new master.
-    const failoversBefore = (await cluster()).status?.failovers ?? 0;
+    const failoversBefore = (await kube.cluster(NAME)).status?.failovers ?? 0;
     const down: [number, number] = [Date.now(), 0];
     operatorDown.push(down);
     await op?.kill('SIGKILL');
-    await killNode(indexOf(master));
+    await brokers.kill(nodeOf(master));
     await survivorsElect(master);
     op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
     const next = await settledMaster(master);
     down[1] = Date.now();
-    const bc = await cluster();
+    const bc = await kube.cluster(NAME);
     assert.equal(bc.status?.failovers, failoversBefore + 1, 'counted once, from the persisted status');
     assert.equal(bc.status?.lastFailover?.to, next);
-    await startNode(indexOf(master));
-    await eventually(async () => assert.equal((await cluster()).status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
+    await brokers.start(nodeOf(master));
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
 
     // Quorum lost: the operator says so and changes nothing until it is back.
     // Killing the first follower may legitimately move the master (a broker
@@ -236,7 +221,7 @@ describe('master tracking against real brokers', () => {
     await zk.stopNode(followers[0]!, 'KILL');
     await zk.stopNode(followers[1]!, 'KILL');
     const unreachable = async () => {
-      const c = (await cluster()).status?.conditions?.find((x) => x.type === 'ZooKeeperReady');
+      const c = await kube.condition(NAME, 'ZooKeeperReady');
       assert.equal(c?.status, 'False');
       assert.equal(c?.reason, 'Unreachable');
     };
@@ -251,18 +236,18 @@ describe('master tracking against real brokers', () => {
       { durationMs: 5_000, what: 'an unchanged Service during the outage' },
     );
     const histories = `ZooKeeper: ${JSON.stringify(zkObs.history)}\nService: ${JSON.stringify(svcObs.history)}`;
-    assert.equal(svcObs.current, lastKnown === undefined ? undefined : String(indexOf(lastKnown)), `the Service stays on the last master ZooKeeper reported\n${histories}`);
-    assert.equal((await cluster()).status?.master, lastKnown, 'the last known master stands');
+    assert.equal(svcObs.current, lastKnown === undefined ? undefined : String(nodeOf(lastKnown)), `the Service stays on the last master ZooKeeper reported\n${histories}`);
+    assert.equal((await kube.cluster(NAME)).status?.master, lastKnown, 'the last known master stands');
     await zk.startNode(followers[0]!);
     await zk.startNode(followers[1]!);
     // Whatever the brokers make of the outage, the Service ends where ZooKeeper says.
     await eventually(
       async () => {
-        const c = (await cluster()).status?.conditions?.find((x) => x.type === 'ZooKeeperReady');
+        const c = await kube.condition(NAME, 'ZooKeeperReady');
         assert.notEqual(c?.reason, 'Unreachable');
         const pod = zkObs.current;
-        assert.equal(svcObs.current, pod === undefined ? undefined : String(indexOf(pod)));
-        assert.equal((await cluster()).status?.master, pod);
+        assert.equal(svcObs.current, pod === undefined ? undefined : String(nodeOf(pod)));
+        assert.equal((await kube.cluster(NAME)).status?.master, pod);
       },
       { timeoutMs: 120_000, what: 'Service and status agree with ZooKeeper after the outage' },
     );

@@ -7,7 +7,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   KubernetesObject,
   V1ClusterRole,
@@ -17,17 +16,16 @@ import type {
   V1Role,
   V1RoleBinding,
 } from '@kubernetes/client-node';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { kubectl, kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { CHART_DIR, helm, helmOk, helmPath, serviceAccountKubeconfig } from './support/helm';
 import { startOperator, type RunningOperator } from './support/operator';
 import { eventually } from './support/eventually';
 import { CHART_CRD_FILE, DEPLOY_FILE, SOURCE_CRD_FILE, renderDeployYaml } from '../hack/gen-deploy';
 import { metrics } from '../src/observability/metrics';
-import type { BrokerCluster } from '../src/api/types';
+import { example } from './fixtures/clusters';
 
-const ROOT = join(__dirname, '..');
 const RELEASE = 'amq-keeper';
 const NS = 'amq-keeper';
 const SA = 'amq-keeper';
@@ -40,23 +38,15 @@ const LEADER_ARGS = [
   '--leader-elect-renew-deadline=10s',
   '--leader-elect-retry-period=2s',
 ];
-const OWNED_KINDS = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims'];
 
 let cp: ControlPlane;
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
+const kube = clusterAccess(() => cp.kubeconfig);
+const { k, getJson, items } = kube;
 const h = (args: string[]) => helmOk(cp.kubeconfig, args);
 
-function example(name: string, namespace: string): string {
-  const obj = parse(readFileSync(join(ROOT, 'deploy', 'examples', name), 'utf8')) as KubernetesObject;
-  return stringify({ ...obj, metadata: { ...obj.metadata, namespace } });
-}
-
-const cluster = (ns: string, name: string) => getJson<BrokerCluster>(['-n', ns, 'get', 'brokercluster', name]);
-
+/** Kind/name of every object the cluster owns. */
 async function owned(ns: string, name: string): Promise<string[]> {
-  const list = await getJson<{ items: KubernetesObject[] }>(['-n', ns, 'get', OWNED_KINDS.join(','), '-l', `amqkeeper.io/cluster=${name}`]);
-  return list.items.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+  return (await kube.owned(name, ns)).map((o) => `${o.kind}/${o.metadata?.name}`).sort();
 }
 
 /** Every object a cluster with a managed 3-node ensemble and 3 brokers owns. */
@@ -72,14 +62,9 @@ function expectedOwned(name: string): string[] {
   ].sort();
 }
 
-async function events(ns: string, name: string, reason: string): Promise<string[]> {
-  const out = await k(['-n', ns, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${name},reason=${reason}`, '-o', 'name']);
-  return out.split('\n').filter(Boolean);
-}
-
 /** `kubectl auth can-i` as the chart's ServiceAccount: true for "yes". */
 async function canI(args: string[]): Promise<boolean> {
-  const r = await kubectl(cp.kubeconfig, ['auth', 'can-i', ...args, '--as', SA_USER]);
+  const r = await kube.kubectl(['auth', 'can-i', ...args, '--as', SA_USER]);
   const answer = r.stdout.trim();
   if (answer !== 'yes' && answer !== 'no') throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
   return answer === 'yes';
@@ -110,18 +95,17 @@ async function provesRbac(op: RunningOperator, ns: string, name: string): Promis
   // list/watch BrokerClusters; create+patch (server-side apply) every owned kind.
   await eventually(async () => assert.deepEqual(await owned(ns, name), expectedOwned(name)), { timeoutMs: 60_000, what: `every object of ${ns}/${name}` });
   // patch brokerclusters/status.
-  const bc = await eventually(async () => {
-    const c = await cluster(ns, name);
+  const bc = await kube.untilCluster(name, (c) => {
     assert.equal(c.status?.observedGeneration, c.metadata.generation);
-    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'ReplicasInSync', 'Warning', 'ZooKeeperReady']);
+    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'Reconciled', 'ReplicasInSync', 'Warning', 'ZooKeeperReady']);
     return c;
-  }, { what: `status of ${ns}/${name}` });
+  }, { namespace: ns, what: `status of ${ns}/${name}` });
   assert.equal(bc.status?.phase, 'Provisioning');
   // get storageclasses (cluster-scoped) and create events.k8s.io events.
   await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"storageClassName":"no-such-class"}}}']);
   await eventually(async () => {
-    assert.equal((await cluster(ns, name)).status?.conditions?.find((c) => c.type === 'Warning')?.reason, 'StorageClassNotFound');
-    assert.notDeepEqual(await events(ns, name, 'InvalidSpec'), [], 'a Warning Event');
+    assert.equal((await kube.condition(name, 'Warning', ns))?.reason, 'StorageClassNotFound');
+    assert.notDeepEqual(await kube.events(name, 'InvalidSpec', ns), [], 'a Warning Event');
   }, { what: 'StorageClassNotFound reported' });
   await k(['-n', ns, 'patch', 'bc', name, '--type=json', '-p', '[{"op":"remove","path":"/spec/persistence/storageClassName"}]']);
   // patch claims (their owner follows deleteClaim).
@@ -135,9 +119,9 @@ async function provesRbac(op: RunningOperator, ns: string, name: string): Promis
   const oldRev = (await getJson<V1Pod>(['-n', ns, 'get', 'pod', `${name}-broker-0`])).metadata?.annotations?.['amqkeeper.io/revision'];
   await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"sync":"quorum_disk"}}}']);
   await eventually(async () => {
-    const pods = await getJson<{ items: V1Pod[] }>(['-n', ns, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name},amqkeeper.io/component=broker`]);
-    assert.ok(pods.items.some((p) => p.metadata?.annotations?.['amqkeeper.io/revision'] !== oldRev), 'a broker pod was replaced');
-    assert.notDeepEqual(await events(ns, name, 'PodRestarted'), []);
+    const pods = await items<V1Pod>(['-n', ns, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name},amqkeeper.io/component=broker`]);
+    assert.ok(pods.some((p) => p.metadata?.annotations?.['amqkeeper.io/revision'] !== oldRev), 'a broker pod was replaced');
+    assert.notDeepEqual(await kube.events(name, 'PodRestarted', ns), []);
   }, { timeoutMs: 60_000, what: 'a rolling restart' });
   await op.settle();
   assert.equal(await reconcileErrors(), errorsBefore, 'no reconcile failed (a 403 would fail one)');
@@ -282,10 +266,10 @@ describe('helm install (every namespace)', () => {
   });
 
   test('the operator pod is admitted under the restricted Pod Security Standard and runs', async () => {
-    const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
-    assert.equal(pods.items.length, 1);
-    assert.equal(pods.items[0]?.status?.phase, 'Running');
-    assert.equal(pods.items[0]?.spec?.nodeName, 'kwok-node-0');
+    const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']);
+    assert.equal(pods.length, 1);
+    assert.equal(pods[0]?.status?.phase, 'Running');
+    assert.equal(pods[0]?.spec?.nodeName, 'kwok-node-0');
   });
 
   test('with only its ServiceAccount token, the operator runs a BrokerCluster in any namespace', async () => {
@@ -293,7 +277,7 @@ describe('helm install (every namespace)', () => {
     // It took the Lease with the token, before reconciling anything.
     const lease = await getJson<{ spec: { holderIdentity: string } }>(['-n', NS, 'get', 'lease', RELEASE]);
     assert.equal(lease.spec.holderIdentity, `test-${process.pid}`);
-    await k(['apply', '-f', '-'], example('brokercluster.yaml', 'mq'));
+    await kube.apply(example('brokercluster.yaml', { namespace: 'mq' }));
     await provesRbac(op, 'mq', 'xl');
   });
 
@@ -332,7 +316,7 @@ describe('helm install (every namespace)', () => {
     }
     // And as the token itself, not only as reported by can-i.
     const saKubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
-    const r = await kubectl(saKubeconfig, ['get', 'secrets', '-n', 'mq']);
+    const r = await clusterAccess(saKubeconfig).kubectl(['get', 'secrets', '-n', 'mq']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "secrets"/);
   });
@@ -342,7 +326,7 @@ describe('helm upgrade to namespaced mode', () => {
   let op: RunningOperator | undefined;
   let podBefore: string | undefined;
   before(async () => {
-    podBefore = (await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator'])).items[0]?.metadata?.name;
+    podBefore = (await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']))[0]?.metadata?.name;
     await h(['upgrade', RELEASE, CHART_DIR, '-n', NS, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'operator.logLevel=debug', '--set', 'replicaCount=2', '--wait', '--timeout', '3m']);
   });
   after(async () => {
@@ -356,8 +340,8 @@ describe('helm upgrade to namespaced mode', () => {
     assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, ['--log-format=json', '--log-level=debug', '--http-port=8080', '--concurrency=4', '--namespaces=team-a,team-b', ...LEADER_ARGS]);
     assert.equal(d.spec?.replicas, 2);
     await eventually(async () => {
-      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '--field-selector', 'status.phase=Running']);
-      const names = pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
+      const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '--field-selector', 'status.phase=Running']);
+      const names = pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
       assert.equal(names.length, 2, `two operator pods (one leads, one waits): ${names.join(', ')}`);
       assert.ok(!names.includes(podBefore), 'the old pod was replaced');
     }, { timeoutMs: 60_000, what: 'the operator pods rolled' });
@@ -379,14 +363,14 @@ describe('helm upgrade to namespaced mode', () => {
 
   test('the operator runs clusters in its namespaces with the Roles, and cannot reach another namespace', async () => {
     op = await startOperatorAsServiceAccount(['team-a', 'team-b']);
-    await k(['apply', '-f', '-'], example('brokercluster.yaml', 'team-a'));
-    await k(['apply', '-f', '-'], example('minimal.yaml', 'other'));
+    await kube.apply(example('brokercluster.yaml', { namespace: 'team-a' }));
+    await kube.apply(example('minimal.yaml', { namespace: 'other' }));
     await provesRbac(op, 'team-a', 'xl');
     await op.settle();
-    assert.equal((await cluster('other', 'mini')).status, undefined, 'a cluster in an unwatched namespace is left alone');
+    assert.equal((await kube.cluster('mini', 'other')).status, undefined, 'a cluster in an unwatched namespace is left alone');
     assert.deepEqual(await owned('other', 'mini'), []);
     const saKubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
-    const r = await kubectl(saKubeconfig, ['get', 'pods', '-n', 'other']);
+    const r = await clusterAccess(saKubeconfig).kubectl(['get', 'pods', '-n', 'other']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "pods" in API group "" in the namespace "other"/);
   });

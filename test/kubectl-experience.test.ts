@@ -7,16 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, installCrd, localCluster, nodeOf } from './support/broker-set';
+import { BrokerSet, installCrd, nodeOf } from './support/broker-set';
 import { startOperator, type RunningOperator } from './support/operator';
 import { provisionLocalVolumes } from './support/storage';
-import { kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
-import type { BrokerCluster } from '../src/api/types';
+import { localCluster } from './fixtures/clusters';
 
 const ROOT = join(__dirname, '..');
 const NS = 'mq';
@@ -32,9 +32,8 @@ let cp: ControlPlane;
 let zk: Ensemble;
 let op: RunningOperator;
 let brokers: BrokerSet;
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-const cluster = async () => JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as BrokerCluster;
-const indexOf = nodeOf;
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k, items } = kube;
 
 /** Rows of a kubectl table as {COLUMN: value}, cut at the header's column starts (a value may be empty). */
 function table(out: string): Record<string, string>[] {
@@ -45,19 +44,17 @@ function table(out: string): Record<string, string>[] {
   );
 }
 
-/** Waits for a master that ZooKeeper elected and that is not `not`, with every broker pod Ready. */
-async function runningWithMaster(not?: string): Promise<BrokerCluster> {
-  return eventually(
-    async () => {
-      const c = await cluster();
-      assert.ok(c.status?.master, 'a master');
-      assert.notEqual(c.status.master, not);
-      assert.equal(c.status.phase, 'Running');
-      assert.equal(c.status.members?.length, brokers.size);
-      return c;
+/** Waits for a master that ZooKeeper elected and that is not `not`, with every broker a member and the phase Running. */
+function runningWithMaster(not?: string): Promise<string> {
+  return kube.settledMaster(NAME, {
+    not,
+    timeoutMs: 180_000,
+    what: `a Running cluster with a master${not ? ` other than ${not}` : ''}`,
+    agrees: (_pod, bc) => {
+      assert.equal(bc.status?.phase, 'Running');
+      assert.equal(bc.status?.members?.length, brokers.size);
     },
-    { timeoutMs: 180_000, intervalMs: 250, what: `a Running cluster with a master${not ? ` other than ${not}` : ''}` },
-  );
+  });
 }
 
 before(async () => {
@@ -66,7 +63,7 @@ before(async () => {
   await installCrd(cp.kubeconfig, NS);
   // One claim per broker (the ensemble is external): three volumes.
   const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 3 });
-  await k(['apply', '-f', '-'], stringify(localCluster(NS, NAME, zk.connectString, { ports: PORTS, persistence: { storageClassName } })));
+  await kube.apply(localCluster(NS, NAME, zk.connectString, { ports: PORTS, persistence: { storageClassName } }));
   op = await startOperator(cp.kubeconfig, { masterTracking: true });
 
   // The brokers run exactly what the operator rendered for them.
@@ -86,7 +83,7 @@ after(async () => {
 
 describe('kubectl', () => {
   test('get bc: every column filled from the spec and the status', async () => {
-    const c = await cluster();
+    const c = await kube.cluster(NAME);
     const out = await k(['-n', NS, 'get', 'bc']);
     assert.match(out.split('\n')[0] ?? '', /^NAME\s+REPLICAS\s+READY\s+MASTER\s+PHASE\s+FAILOVERS\s+AGE\s*$/);
     const rows = table(out);
@@ -106,7 +103,7 @@ describe('kubectl', () => {
   });
 
   test('get pods -L amqkeeper.io/role: a ROLE column with one master and the slaves', async () => {
-    const master = (await cluster()).status?.master;
+    const master = (await kube.cluster(NAME)).status?.master;
     const out = await eventually(async () => {
       const o = await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']);
       const rows = table(o);
@@ -120,35 +117,32 @@ describe('kubectl', () => {
     }, { what: 'role labels' });
     assert.match(out.split('\n')[0] ?? '', /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ROLE\s*$/);
     // They run on the kwok node because their claims bound to the local volumes.
-    const pods = JSON.parse(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-o', 'json'])) as { items: V1Pod[] };
-    for (const p of pods.items) assert.equal(p.spec?.nodeName, 'kwok-node-0');
-    const pvcs = JSON.parse(await k(['-n', NS, 'get', 'pvc', '-o', 'json'])) as { items: V1PersistentVolumeClaim[] };
-    assert.deepEqual(pvcs.items.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]), PODS.map((p) => [`data-${p}`, 'Bound', 'local']));
+    const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
+    for (const p of pods) assert.equal(p.spec?.nodeName, 'kwok-node-0');
+    const pvcs = await items<V1PersistentVolumeClaim>(['-n', NS, 'get', 'pvc']);
+    assert.deepEqual(pvcs.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]), PODS.map((p) => [`data-${p}`, 'Bound', 'local']));
   });
 
   test('after kill -9 of the master: MASTER, FAILOVERS and ROLE follow', async () => {
-    const old = (await cluster()).status?.master ?? '';
-    await brokers.kill(indexOf(old));
-    const c = await runningWithMaster(old);
+    const old = (await kube.cluster(NAME)).status?.master ?? '';
+    await brokers.kill(nodeOf(old));
+    const master = await runningWithMaster(old);
     const row = table(await k(['-n', NS, 'get', 'bc']))[0];
-    assert.equal(row?.MASTER, c.status?.master);
+    assert.equal(row?.MASTER, master);
     assert.equal(row?.FAILOVERS, '1');
     await eventually(async () => {
       const roles = table(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']));
-      assert.equal(roles.find((r) => r.NAME === c.status?.master)?.ROLE, 'master');
+      assert.equal(roles.find((r) => r.NAME === master)?.ROLE, 'master');
       assert.equal(roles.filter((r) => r.ROLE === 'master').length, 1);
       assert.equal(roles.find((r) => r.NAME === old)?.ROLE, '', 'no role while its broker is gone from ZooKeeper');
     }, { what: 'the new master labelled' });
     // The old master comes back as a slave.
-    await brokers.start(indexOf(old));
-    await eventually(async () => {
-      const members = (await cluster()).status?.members ?? [];
-      assert.equal(members.find((m) => m.pod === old)?.role, 'slave');
-    }, { timeoutMs: 120_000, what: `${old} back as a slave` });
+    await brokers.start(nodeOf(old));
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.find((m) => m.pod === old)?.role, 'slave'), { timeoutMs: 120_000, what: `${old} back as a slave` });
   });
 
   test('describe bc: conditions and the failover Events', async () => {
-    const c = await cluster();
+    const c = await kube.cluster(NAME);
     const out = await eventually(async () => {
       const o = await k(['-n', NS, 'describe', 'bc', NAME]);
       assert.match(o, /Warning\s+MasterLost\s+.*is no longer elected/);

@@ -9,13 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import { parse, stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
 import { installCrd } from './support/broker-set';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
-import type { BrokerCluster } from '../src/api/types';
+import { example } from './fixtures/clusters';
 import { microTime, type Lease, type LeaseSpec } from '../src/leader/lease-record';
 
 const ROOT = join(__dirname, '..');
@@ -26,7 +25,8 @@ const LEASE_S = 4;
 const TIMING = ['--leader-elect-lease-duration', `${LEASE_S}s`, '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '500ms'];
 
 let cp: ControlPlane;
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k } = kube;
 const running: OperatorProcess[] = [];
 
 /** Every version of the Lease, with the moment this test saw it. */
@@ -66,21 +66,10 @@ async function candidate(identity: string): Promise<OperatorProcess> {
   return op;
 }
 
-function cluster(name: string): string {
-  const obj = parse(readFileSync(join(ROOT, 'deploy', 'examples', 'minimal.yaml'), 'utf8')) as BrokerCluster;
-  obj.metadata = { ...obj.metadata, name, namespace: NS };
-  return stringify(obj);
-}
-
-/** Resolves once the cluster's status is written, i.e. some leader reconciled it. */
-function reconciled(name: string): Promise<void> {
-  return eventually(
-    async () => {
-      const bc = JSON.parse(await k(['-n', NS, 'get', 'brokercluster', name, '-o', 'json'])) as BrokerCluster;
-      assert.ok(bc.status?.observedGeneration, `${name} has no status yet`);
-    },
-    { what: `${name} reconciled`, timeoutMs: 30_000 },
-  );
+/** Applies a minimal cluster; resolves once its status is written, i.e. some leader reconciled it. */
+async function applyReconciled(name: string): Promise<void> {
+  await kube.apply(example('minimal.yaml', { name, namespace: NS }));
+  await kube.untilCluster(name, (bc) => assert.ok(bc.status?.observedGeneration, `${name} has no status yet`), { what: `${name} reconciled`, timeoutMs: 30_000 });
 }
 
 const micros = (t: string | undefined) => Date.parse(t ?? '');
@@ -107,8 +96,7 @@ describe('leader election', () => {
     a = await candidate('op-a');
     await eventually(() => assert.equal(lease.holder, 'op-a'), { what: 'op-a holds the lease' });
     b = await candidate('op-b');
-    await k(['apply', '-f', '-'], cluster('one'));
-    await reconciled('one');
+    await applyReconciled('one');
     assert.equal(await a.metric('amqkeeper_leader'), 1);
     assert.equal(await b.metric('amqkeeper_leader'), 0);
     assert.equal(await b.metric('amqkeeper_kube_writes_total'), 0, 'the waiting candidate wrote to the API server');
@@ -131,8 +119,7 @@ describe('leader election', () => {
     assert.ok(waitedMs >= LEASE_S * 1000 - 50, `op-b took the lease ${waitedMs} ms after op-a's last renewal, before ${LEASE_S} s`);
     assert.ok(taken.at - killedAt < (LEASE_S + 3) * 1000, `takeover took ${taken.at - killedAt} ms`);
     assert.equal(taken.spec.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
-    await k(['apply', '-f', '-'], cluster('two'));
-    await reconciled('two');
+    await applyReconciled('two');
     assert.equal(await b.metric('amqkeeper_leader'), 1);
   });
 
@@ -147,8 +134,7 @@ describe('leader election', () => {
     assert.ok(lease.history.some((h) => h.at >= termAt && h.phase === 'DELETED'), 'the stopping leader deleted its lease');
     console.log(`# SIGTERM of the leader -> new leader in ${taken.at - termAt} ms (lease ${LEASE_S} s)`);
     assert.ok(taken.at - termAt < LEASE_S * 1000, `handover took ${taken.at - termAt} ms: the lease expired instead of being released`);
-    await k(['apply', '-f', '-'], cluster('three'));
-    await reconciled('three');
+    await applyReconciled('three');
   });
 
   test('a leader that finds its lease held by another exits at once', async () => {

@@ -7,28 +7,26 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1ConfigMap, V1EndpointSlice, V1PodList } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { kubectl, kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { CHART_DIR, helmOk } from './support/helm';
 import { eventually } from './support/eventually';
 import { consumeAll, runClient, stopClients } from './support/jms-client';
 import { clusterHostsFile, getPod, killContainer } from './support/real-node';
-import type { BrokerCluster } from '../src/api/types';
 
 const NS = 'amq';
 const NAME = 'xl';
 const EXAMPLE = join(__dirname, '..', 'deploy', 'examples', 'brokercluster.yaml');
 
 let cp: ControlPlane;
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
-const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k, items } = kube;
 
 /** What the parts say, for a failure read far away. */
 async function explain(): Promise<string> {
-  const r = await kubectl(cp.kubeconfig, ['get', 'pods', '-A', '-o', 'wide']);
-  const events = await kubectl(cp.kubeconfig, ['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
+  const r = await kube.kubectl(['get', 'pods', '-A', '-o', 'wide']);
+  const events = await kube.kubectl(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
   return `${r.stdout}${r.stderr}\n${events.stdout.split('\n').slice(-25).join('\n')}`;
 }
 
@@ -38,7 +36,7 @@ async function explain(): Promise<string> {
  * names as CoreDNS does.
  */
 async function client(): Promise<{ url: string; env: Record<string, string> }> {
-  const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]);
+  const cm = await kube.connection(NAME);
   const url = (cm.data?.failoverUrl ?? '').replace(/jms\.useAsyncSend=true/, 'jms.useAsyncSend=false');
   return { url, env: { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${await clusterHostsFile(cp.kubeconfig, NS)}` } };
 }
@@ -75,7 +73,7 @@ async function storeErrors(): Promise<string> {
   const out: string[] = [];
   for (const i of [0, 1, 2]) {
     for (const prev of [[], ['--previous']]) {
-      const r = await kubectl(cp.kubeconfig, ['-n', NS, 'logs', `${NAME}-broker-${i}`, ...prev]);
+      const r = await kube.kubectl(['-n', NS, 'logs', `${NAME}-broker-${i}`, ...prev]);
       const lines = r.stdout.split('\n').filter((l) => /Exception|invalid record|Attaching to master|Promoted|Slave stopped|master/i.test(l));
       if (lines.length) out.push(`${NAME}-broker-${i}${prev.length ? ' (previous)' : ''}:\n  ${lines.slice(-15).join('\n  ')}`);
     }
@@ -97,20 +95,19 @@ function fourLetter(host: string, word: string): Promise<string> {
 }
 
 /** The master ZooKeeper, the status and the master Service's endpoints agree on; returns its pod. */
-async function settledMaster(not?: string, timeoutMs = 120_000): Promise<string> {
-  return eventually(
-    async () => {
-      const master = (await cluster()).status?.master;
-      assert.ok(master, 'status names a master');
-      assert.notEqual(master, not, `still ${not}`);
+function settledMaster(not?: string, timeoutMs = 120_000): Promise<string> {
+  return kube.settledMaster(NAME, {
+    not,
+    timeoutMs,
+    intervalMs: 500,
+    explain,
+    agrees: async (master) => {
       const ip = (await getPod(cp.kubeconfig, NS, master)).status?.podIP;
-      const slices = await getJson<{ items: V1EndpointSlice[] }>(['-n', NS, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${NAME}-master`]);
-      const addresses = slices.items.flatMap((s) => s.endpoints ?? []).flatMap((e) => e.addresses);
+      const slices = await items<V1EndpointSlice>(['-n', NS, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${NAME}-master`]);
+      const addresses = slices.flatMap((s) => s.endpoints ?? []).flatMap((e) => e.addresses);
       assert.deepEqual(addresses, [ip], 'the master Service routes to the master pod only');
-      return master;
     },
-    { timeoutMs, what: 'a settled master', intervalMs: 500, explain },
-  );
+  });
 }
 
 before(async () => {
@@ -130,8 +127,8 @@ describe('on the real node', () => {
   test('the operator runs as a pod from its image, with the chart ServiceAccount', async () => {
     await eventually(
       async () => {
-        const pods = await getJson<V1PodList>(['-n', 'amq-keeper', 'get', 'pods']);
-        const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const pods = await items<V1Pod>(['-n', 'amq-keeper', 'get', 'pods']);
+        const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
         assert.equal(ready.length, 1, 'one Ready operator pod');
         assert.equal(ready[0]?.spec?.serviceAccountName, 'amq-keeper');
       },
@@ -157,12 +154,12 @@ describe('on the real node', () => {
 
   test('brokers elect a master in the restricted namespace; the Service and the readiness probes follow', async () => {
     const master = await settledMaster(undefined, 300_000);
-    await eventually(
-      async () => {
-        const bc = await cluster();
+    await kube.untilCluster(
+      NAME,
+      async (bc) => {
         assert.equal(bc.status?.members?.length, 3, 'three members in ZooKeeper');
-        const pods = await getJson<V1PodList>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
-        for (const p of pods.items) {
+        const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
+        for (const p of pods) {
           assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${p.metadata?.name} Ready (master, or slave attached)`);
           assert.equal(p.spec?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
         }
@@ -176,7 +173,7 @@ describe('on the real node', () => {
   test('a configuration change rolls the brokers under load: slaves first, each Ready again before the next, master last, no message lost', async () => {
     const { url, env } = await client();
     const master = await settledMaster();
-    const pods = async () => (await getJson<V1PodList>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker'])).items;
+    const pods = () => items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
     // Each deletion the operator made, seen as it began (the pod's graceful
     // stop takes seconds): which pod, and how many others were Ready then.
     const deleted = new Set<string>();
@@ -272,7 +269,7 @@ describe('on the real node', () => {
     console.log(`# real node kill -9: ${old} -> ${next} in ${switchMs} ms; sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`);
     assert.equal(got.lost.length, 0, await storeErrors());
     assert.equal(got.distinct, COUNT);
-    const bc = await cluster();
+    const bc = await kube.cluster(NAME);
     if (!healed) {
       assert.equal(bc.status?.lastFailover?.from, old);
       assert.equal(bc.status?.lastFailover?.to, next);

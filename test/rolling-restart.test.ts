@@ -11,21 +11,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
-import { BrokerSet, installCrd, localCluster, nodeOf } from './support/broker-set';
+import { BrokerSet, installCrd, nodeOf } from './support/broker-set';
 import { PodBridge } from './support/pod-bridge';
 import { provisionLocalVolumes } from './support/storage';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
-import { kubectlOk } from './support/kubectl';
+import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
 import { logTail } from './support/log-tail';
 import { ZkObserver } from './support/observers';
 import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
-import type { BrokerCluster } from '../src/api/types';
+import { localCluster } from './fixtures/clusters';
 
 const NS = 'roll';
 const NAME = 'xl';
@@ -39,10 +38,8 @@ let bridge: PodBridge;
 let zkObs: ZkObserver;
 let url: string;
 
-const k = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, args, input);
-const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
-const cluster = () => getJson<BrokerCluster>(['-n', NS, 'get', 'bc', NAME]);
-const condition = async (type: string) => (await cluster()).status?.conditions?.find((c) => c.type === type);
+const kube = clusterAccess(() => cp.kubeconfig, NS);
+const { k, getJson, items } = kube;
 
 async function checkpoints(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${op.port}/metrics`)).text();
@@ -56,24 +53,22 @@ async function explain(): Promise<string> {
 }
 
 /** ZooKeeper's master, the status and the condition agree, and every slave is in sync. */
-async function inSync(timeoutMs = 90_000): Promise<string> {
-  return eventually(
-    async () => {
+function inSync(timeoutMs = 90_000): Promise<string> {
+  return kube.settledMaster(NAME, {
+    timeoutMs,
+    what: 'a master with every slave in sync',
+    explain,
+    agrees: async (master, bc) => {
       bridge.check();
-      const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
-      const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
+      const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       assert.equal(ready.length, 3, 'three Ready broker pods');
-      const master = zkObs.current;
-      assert.ok(master, 'ZooKeeper reports a master');
-      const bc = await cluster();
-      assert.equal(bc.status?.master, master);
+      assert.equal(zkObs.current, master, 'ZooKeeper reports the same master');
       const c = bc.status?.conditions?.find((x) => x.type === 'ReplicasInSync');
       assert.equal(c?.status, 'True', `ReplicasInSync: ${c?.reason}: ${c?.message}`);
       assert.equal(bc.status?.members?.length, 3);
-      return master;
     },
-    { timeoutMs, what: 'a master with every slave in sync', intervalMs: 250, explain },
-  );
+  });
 }
 
 async function produce(queue: string, count: number): Promise<void> {
@@ -101,7 +96,7 @@ before(async () => {
   await installCrd(cp.kubeconfig, NS);
   // Bound claims let the scheduler place the pods and kwok make them Ready, as the roller expects.
   const storageClassName = await provisionLocalVolumes(cp.kubeconfig);
-  await k(['apply', '-f', '-'], stringify(localCluster(NS, NAME, zk.connectString, { persistence: { storageClassName } })));
+  await kube.apply(localCluster(NS, NAME, zk.connectString, { persistence: { storageClassName } }));
   op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
   brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
   await brokers.writeRenderedConfig();
@@ -113,8 +108,7 @@ before(async () => {
     running: bridge.runningCount,
   }));
   await bridge.start();
-  const cm = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', `${NAME}-connection`]);
-  url = (cm.data?.failoverUrl ?? '').replace(/xl-broker-\d\.roll\.svc/g, '127.0.0.1');
+  url = await kube.localFailoverUrl(NAME);
   assert.match(url, /^failover:\(tcp:\/\/127\.0\.0\.1:61616,/);
 });
 
@@ -130,7 +124,7 @@ after(async () => {
 describe('rolling restarts and rejoins against real brokers', () => {
   test('slaves are brought in sync with a checkpoint, and the condition says so', async () => {
     const master = await inSync();
-    const c = await condition('ReplicasInSync');
+    const c = await kube.condition(NAME, 'ReplicasInSync');
     assert.equal(c?.reason, 'InSync');
     assert.match(c?.message ?? '', /2 of 2 slaves acknowledged a write made after they attached/);
     assert.ok((await checkpoints()) >= 1, 'at least one checkpoint was written');
@@ -152,8 +146,8 @@ describe('rolling restarts and rejoins against real brokers', () => {
       async () => {
         bridge.check();
         assert.equal(bridge.restarts.filter((r) => r.startedAt !== undefined).length, 3, 'three brokers restarted');
-        const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
-        for (const p of pods.items) assert.notEqual(p.metadata?.annotations?.['amqkeeper.io/revision'], oldRev, `${p.metadata?.name} on the new revision`);
+        const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
+        for (const p of pods) assert.notEqual(p.metadata?.annotations?.['amqkeeper.io/revision'], oldRev, `${p.metadata?.name} on the new revision`);
       },
       { timeoutMs: 240_000, what: 'every broker restarted on the new revision', intervalMs: 500 },
     );

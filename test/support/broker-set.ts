@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { startBroker, type BrokerProcess } from './brokers';
 import { kubectlOk } from './kubectl';
+import { clusterAccess } from './cluster-access';
 import { eventually } from './eventually';
 import { logTail } from './log-tail';
 
@@ -20,22 +21,6 @@ export async function installCrd(kubeconfig: string, ...namespaces: string[]): P
   await kubectlOk(kubeconfig, ['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
   await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
   for (const ns of namespaces) await kubectlOk(kubeconfig, ['create', 'namespace', ns]);
-}
-
-/** A three-broker BrokerCluster on a local ensemble, on the seed's ports unless spec says otherwise. */
-export function localCluster(namespace: string, name: string, connectString: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'amqkeeper.io/v1alpha1',
-    kind: 'BrokerCluster',
-    metadata: { name, namespace },
-    spec: {
-      brokerName: 'xlBroker',
-      replicas: 3,
-      ports: { openwire: 61616, console: 8161, replication: 63631 },
-      zookeeper: { external: { connectString }, sessionTimeout: '2s' },
-      ...spec,
-    },
-  };
 }
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
@@ -81,7 +66,7 @@ export class BrokerSet {
     const kubeconfig = this.kubeconfig;
     if (kubeconfig === undefined) throw new Error('BrokerSet has no kubeconfig to read the rendered ConfigMap from');
     const cm = await eventually(
-      async () => JSON.parse(await kubectlOk(kubeconfig, ['-n', this.namespace, 'get', 'configmap', `${this.cluster}-broker-config`, '-o', 'json'])) as V1ConfigMap,
+      () => clusterAccess(kubeconfig).getJson<V1ConfigMap>(['-n', this.namespace, 'get', 'configmap', `${this.cluster}-broker-config`]),
       { what: `${this.cluster}-broker-config`, intervalMs: 200 },
     );
     this.writeConfig(cm);

@@ -10,34 +10,34 @@ const REPO_DIR = path.resolve(__dirname, "..", "..");
 const ENTRYPOINT = path.join(REPO_DIR, "images", "broker", "entrypoint.sh");
 const fetched = new Map<string, Promise<string>>();
 
-/** The last line a hack/ fetch script prints (a cached path), run once per process. */
+/** The last line a fetch script (path from the repository root) prints (a cached path), run once per process. */
 function fetchedPath(script: string): Promise<string> {
   let p = fetched.get(script);
   if (p === undefined) {
-    p = execFileP("bash", [path.join(REPO_DIR, "hack", script)], { maxBuffer: 16 * 1024 * 1024 })
+    p = execFileP("bash", [path.join(REPO_DIR, script)], { maxBuffer: 16 * 1024 * 1024 })
       .then(({ stdout }) => {
         const out = stdout.trim().split("\n").pop() ?? "";
-        if (out === "") throw new Error(`hack/${script} printed no path`);
+        if (out === "") throw new Error(`${script} printed no path`);
         return out;
       })
       .catch((e: unknown) => {
         fetched.delete(script);
         const err = e as { stderr?: string; message?: string };
-        throw new Error(`hack/${script} failed: ${(err.stderr ?? "").trim() || String(err.message)}`);
+        throw new Error(`${script} failed: ${(err.stderr ?? "").trim() || String(err.message)}`);
       });
     fetched.set(script, p);
   }
   return p;
 }
 
-/** ACTIVEMQ_HOME from hack/fetch-activemq.sh (fetched/assembled once, then cached). */
+/** ACTIVEMQ_HOME from broker/assemble.sh (assembled once, then cached). */
 export function activemqHome(): Promise<string> {
-  return fetchedPath("fetch-activemq.sh");
+  return fetchedPath("broker/assemble.sh");
 }
 
 /** The Byteman agent jar from hack/fetch-byteman.sh (for -javaagent:). */
 export function bytemanAgent(): Promise<string> {
-  return fetchedPath("fetch-byteman.sh");
+  return fetchedPath("hack/fetch-byteman.sh");
 }
 
 export interface BrokerOptions {

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Pod, V1PodList, V1ServiceList } from '@kubernetes/client-node';
-import { kubectlOk } from './kubectl';
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { clusterAccess } from './cluster-access';
 import type { ControlPlane } from './control-plane';
 
 const ROOT = join(__dirname, '..', '..');
@@ -38,7 +38,7 @@ export function crictl(cp: ControlPlane, args: string[]): Promise<string> {
 }
 
 export async function getPod(kubeconfig: string, ns: string, name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(kubeconfig, ['-n', ns, 'get', 'pod', name, '-o', 'json'])) as V1Pod;
+  return clusterAccess(kubeconfig).getJson<V1Pod>(['-n', ns, 'get', 'pod', name]);
 }
 
 /**
@@ -64,14 +64,15 @@ export async function killContainer(cp: ControlPlane, ns: string, pod: string, c
  * their ClusterIP (reached through kube-proxy), headless pod names to pod IPs.
  */
 export async function clusterHostsFile(kubeconfig: string, ns: string): Promise<string> {
-  const services = JSON.parse(await kubectlOk(kubeconfig, ['-n', ns, 'get', 'services', '-o', 'json'])) as V1ServiceList;
-  const pods = JSON.parse(await kubectlOk(kubeconfig, ['-n', ns, 'get', 'pods', '-o', 'json'])) as V1PodList;
+  const { items } = clusterAccess(kubeconfig);
+  const services = await items<V1Service>(['-n', ns, 'get', 'services']);
+  const pods = await items<V1Pod>(['-n', ns, 'get', 'pods']);
   const lines: string[] = [];
   const add = (ip: string | undefined, name: string): void => {
     if (ip && ip !== 'None') lines.push(`${ip} ${name} ${name}.${CLUSTER_DOMAIN}`);
   };
-  for (const s of services.items) add(s.spec?.clusterIP, `${s.metadata?.name}.${ns}.svc`);
-  for (const p of pods.items) {
+  for (const s of services) add(s.spec?.clusterIP, `${s.metadata?.name}.${ns}.svc`);
+  for (const p of pods) {
     if (p.spec?.subdomain) add(p.status?.podIP, `${p.spec.hostname ?? p.metadata?.name}.${p.spec.subdomain}.${ns}.svc`);
   }
   const file = join(mkdtempSync(join(tmpdir(), 'amq-keeper-hosts-')), 'hosts');
