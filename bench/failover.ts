@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     };
     await k(['apply', '-f', '-'], stringify({ apiVersion: 'amqkeeper.io/v1alpha1', kind: 'BrokerCluster', metadata: { name: NAME, namespace: NS }, spec }));
     const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, nodeFlags: operatorNodeFlags(), args: ['--log-level', 'warn'] });
-    const set = (brokers = new BrokerSet(cp.kubeconfig, NS, NAME));
+    brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
+    const set = brokers;
     await set.writeRenderedConfig();
     const zkObs = new ZkObserver(zk.connectString, `/activemq/leveldb-stores/${NS}/${NAME}`, 'xlBroker');
     await zkObs.start();
@@ -67,10 +68,15 @@ async function main(): Promise<void> {
     const killToService: number[] = [];
     const killToPortOpen: number[] = [];
     const rejoined = () =>
-      until('rejoin', 120_000, async () => {
-        const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as { status?: { members?: unknown[] } };
-        return (bc.status?.members?.length ?? 0) === 3 ? true : undefined;
-      }, 200);
+      until(
+        'rejoin',
+        120_000,
+        async () => {
+          const bc = JSON.parse(await k(['-n', NS, 'get', 'bc', NAME, '-o', 'json'])) as { status?: { members?: unknown[] } };
+          return (bc.status?.members?.length ?? 0) === 3 ? true : undefined;
+        },
+        200,
+      );
     /** Kills after which replicated LevelDB elected nothing until the survivors restarted (not measured). */
     let stalledElections = 0;
     for (let n = 0; n < FAILOVERS; n++) {

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     await k(['create', 'namespace', NS]);
     const api = KubernetesObjectApi.makeApiClient(loadKubeConfig(cp.kubeconfig));
     const count = async (apiVersion: string, kind: string) =>
-      (await api.list<KubernetesObject>(apiVersion, kind, NS, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=amq-keeper')).items.length;
+      (await api.list<KubernetesObject>(apiVersion, kind, NS, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=amq-keeper')).items
+        .length;
 
     const nodeFlags = process.env.OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? operatorNodeFlags();
     const op = await startOperatorProcess(cp.kubeconfig, { compiled: true, nodeFlags, args: ['--no-master-tracking', '--log-level', 'warn'] });
@@ -55,7 +56,11 @@ async function main(): Promise<void> {
     await k(['apply', '-f', '-'], docs);
     await waitFor('all objects and statuses', Number(process.env.BENCH_TIMEOUT_MS ?? 300_000), async () => {
       const kinds: [string, string][] = [
-        ['v1', 'Pod'], ['v1', 'Service'], ['v1', 'ConfigMap'], ['v1', 'PersistentVolumeClaim'], ['policy/v1', 'PodDisruptionBudget'],
+        ['v1', 'Pod'],
+        ['v1', 'Service'],
+        ['v1', 'ConfigMap'],
+        ['v1', 'PersistentVolumeClaim'],
+        ['policy/v1', 'PodDisruptionBudget'],
       ];
       const counts = await Promise.all(kinds.map(([v, kind]) => count(v, kind)));
       progress = `objects ${counts.join('/')}`;
@@ -72,8 +77,10 @@ async function main(): Promise<void> {
     const writesBefore = await op.metric('amqkeeper_kube_writes_total');
     const reconcilesBefore = await op.metric('amqkeeper_reconciles_total');
     op.child.kill('SIGHUP');
-    await waitFor('full resync', 120_000, async () =>
-      (await op.metric('amqkeeper_reconciles_total')) >= reconcilesBefore + COUNT && (await op.metric('amqkeeper_queue_depth')) === 0,
+    await waitFor(
+      'full resync',
+      120_000,
+      async () => (await op.metric('amqkeeper_reconciles_total')) >= reconcilesBefore + COUNT && (await op.metric('amqkeeper_queue_depth')) === 0,
     );
     const resyncWrites = (await op.metric('amqkeeper_kube_writes_total')) - writesBefore;
     const peakRssMb = op.peakRssMb();

@@ -46,11 +46,10 @@ metadata:
 
 /** The deploy/operator.yaml the chart renders to now (reads the chart's own CRD copy). */
 export function renderDeployYaml(helm = helmBin()): string {
-  const rendered = execFileSync(
-    helm,
-    ['template', DEPLOY_RELEASE, CHART_DIR, '--namespace', DEPLOY_NAMESPACE, '--include-crds'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const rendered = execFileSync(helm, ['template', DEPLOY_RELEASE, CHART_DIR, '--namespace', DEPLOY_NAMESPACE, '--include-crds'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return HEADER + rendered.replace(/^\n+/, '');
 }
 

@@ -64,7 +64,7 @@ function main(): void {
     process.exit(err instanceof UsageError && !msg ? 0 : 2);
   }
   run(opts).catch((err: unknown) => {
-    process.stderr.write(`amq-keeper failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`amq-keeper failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });
 }

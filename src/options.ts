@@ -76,7 +76,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer`);
   const ns = values.namespaces ?? env.WATCH_NAMESPACES;
-  const namespaces = ns ? ns.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const namespaces = ns
+    ? ns
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   return {
     kubeconfig: values.kubeconfig,
     namespaces: namespaces && namespaces.length > 0 ? namespaces : undefined,
@@ -123,14 +128,21 @@ function leaderElection(
     }
     throw new UsageError(`--leader-elect-${flag} must be a positive duration such as 500ms or 15s, not "${d}"`);
   };
-  const timing = { leaseDurationMs: ms('lease-duration', v.leaseDuration), renewDeadlineMs: ms('renew-deadline', v.renewDeadline), retryPeriodMs: ms('retry-period', v.retryPeriod) };
-  if (timing.leaseDurationMs % 1000 !== 0) throw new UsageError(`--leader-elect-lease-duration must be whole seconds (a Lease stores seconds), not "${v.leaseDuration}"`);
+  const timing = {
+    leaseDurationMs: ms('lease-duration', v.leaseDuration),
+    renewDeadlineMs: ms('renew-deadline', v.renewDeadline),
+    retryPeriodMs: ms('retry-period', v.retryPeriod),
+  };
+  if (timing.leaseDurationMs % 1000 !== 0)
+    throw new UsageError(`--leader-elect-lease-duration must be whole seconds (a Lease stores seconds), not "${v.leaseDuration}"`);
   // The leader must give up before others may take over, with a retry to spare.
   if (timing.renewDeadlineMs >= timing.leaseDurationMs) {
     throw new UsageError(`--leader-elect-renew-deadline (${v.renewDeadline}) must be shorter than --leader-elect-lease-duration (${v.leaseDuration})`);
   }
   if (timing.retryPeriodMs * 1.2 >= timing.renewDeadlineMs) {
-    throw new UsageError(`--leader-elect-retry-period (${v.retryPeriod}) must be well under --leader-elect-renew-deadline (${v.renewDeadline}), so a renewal can be retried`);
+    throw new UsageError(
+      `--leader-elect-retry-period (${v.retryPeriod}) must be well under --leader-elect-renew-deadline (${v.renewDeadline}), so a renewal can be retried`,
+    );
   }
   return { ...timing, name: v.name, namespace: v.namespace, identity };
 }

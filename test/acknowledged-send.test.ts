@@ -100,7 +100,20 @@ after(async () => {
 describe('an acknowledged send and a master killed before a replica had its end record', () => {
   test('every acknowledged message is kept, and the master acknowledged nothing past the held-back unit', async (t) => {
     const first = await master();
-    const producer = runClient(['produce', '--url', url, '--queue', QUEUE, '--count', String(COUNT), '--persistent', '--progress-every', '10', '--timeout-ms', '240000']);
+    const producer = runClient([
+      'produce',
+      '--url',
+      url,
+      '--queue',
+      QUEUE,
+      '--count',
+      String(COUNT),
+      '--persistent',
+      '--progress-every',
+      '10',
+      '--timeout-ms',
+      '240000',
+    ]);
     await Promise.race([producer.when((e) => e.event === 'progress' && Number(e.sent) >= OPEN_GATE_AFTER), producer.done]);
     writeFileSync(gate, '');
     const heldFile = `${gate}.held`;
@@ -127,7 +140,9 @@ describe('an acknowledged send and a master killed before a replica had its end 
       await master(m);
     });
     const heldText = [...held].map(([offset, n]) => `${offset} from ${n} of ${REPLICAS}`).join(', ');
-    t.diagnostic(`master ${first} killed with end records held back at ${heldText}; ${next} took over; received ${got.distinct} of ${COUNT}, lost ${JSON.stringify(got.lost)}, duplicates ${got.duplicates}`);
+    t.diagnostic(
+      `master ${first} killed with end records held back at ${heldText}; ${next} took over; received ${got.distinct} of ${COUNT}, lost ${JSON.stringify(got.lost)}, duplicates ${got.duplicates}`,
+    );
     assert.deepEqual(got.lost, []);
     assert.deepEqual(got.heldBack, []);
     assert.equal(got.distinct, COUNT);

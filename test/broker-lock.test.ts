@@ -81,7 +81,10 @@ test('a cached download with one byte changed stops the assembly, naming the fil
   assert.match(r.stderr, new RegExp(`actual   sha256 ${actual}\\b`));
   assert.match(r.stderr, /--update-lock/);
   // It stopped before anything else: no other download, no distribution.
-  assert.deepEqual(readdirSync(tmp).filter((f) => !f.startsWith('.')), ['broker-downloads']);
+  assert.deepEqual(
+    readdirSync(tmp).filter((f) => !f.startsWith('.')),
+    ['broker-downloads'],
+  );
   assert.deepEqual(filesUnder(join(tmp, 'broker-downloads')), [tampered]);
   assert.ok(Date.now() - t0 < 60_000, `took ${Date.now() - t0} ms`);
 });
@@ -103,9 +106,7 @@ test('an artifact the lock does not list is refused, by name, without fetching i
 });
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 function reEscape(s: string): string {

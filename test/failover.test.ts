@@ -103,7 +103,13 @@ describe('master tracking against real brokers', () => {
     const table = await k(['-n', NS, 'get', 'bc', NAME]);
     assert.match(table, new RegExp(`${NAME}\\s+3\\s+\\S+\\s+${master}\\s+`));
     const svc = await getJson<V1Service>(['-n', NS, 'get', 'svc', `${NAME}-master`]);
-    assert.deepEqual(svc.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61616 + nodeOf(master)], [8161, 8161 + nodeOf(master)]]);
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => [p.port, p.targetPort]),
+      [
+        [61616, 61616 + nodeOf(master)],
+        [8161, 8161 + nodeOf(master)],
+      ],
+    );
     await eventually(async () => {
       const pods = await getJson<{ items: V1Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
       const roles = Object.fromEntries(pods.items.map((p) => [p.metadata?.name, p.metadata?.labels?.['amqkeeper.io/role']]));
@@ -112,9 +118,15 @@ describe('master tracking against real brokers', () => {
     // The master's store runs the distribution's patched MasterLevelDBClient
     // (a send is acknowledged only once a replica has its unit's end record).
     const loaded = readFileSync(brokers.classLoadLog(nodeOf(master)), 'utf8');
-    assert.match(loaded, /org\.apache\.activemq\.leveldb\.replicated\.MasterLevelDBClient\$\$anon\$2\$\$anon\$1 source: \S*\/activemq-leveldb-store-[\d.]+-amq-keeper-fix\.jar/);
+    assert.match(
+      loaded,
+      /org\.apache\.activemq\.leveldb\.replicated\.MasterLevelDBClient\$\$anon\$2\$\$anon\$1 source: \S*\/activemq-leveldb-store-[\d.]+-amq-keeper-fix\.jar/,
+    );
     const elected = await kube.events(NAME, 'MasterElected');
-    assert.ok(elected.some((e) => e.note?.startsWith(`${master} elected master`)), JSON.stringify(elected));
+    assert.ok(
+      elected.some((e) => e.note?.startsWith(`${master} elected master`)),
+      JSON.stringify(elected),
+    );
     const bc = await kube.cluster(NAME);
     assert.equal(bc.status?.members?.length, 3);
     assert.equal(bc.status?.conditions?.find((c) => c.type === 'MasterElected')?.status, 'True');
@@ -159,7 +171,20 @@ describe('master tracking against real brokers', () => {
     const url = await kube.localFailoverUrl(NAME);
     assert.match(url, /^failover:\(tcp:\/\/127\.0\.0\.1:61616,tcp:\/\/127\.0\.0\.1:61617,tcp:\/\/127\.0\.0\.1:61618\)\?randomize=false/);
     const COUNT = 1500;
-    const producer = runClient(['produce', '--url', url, '--queue', 'failover.test', '--count', String(COUNT), '--persistent', '--progress-every', '100', '--timeout-ms', '240000']);
+    const producer = runClient([
+      'produce',
+      '--url',
+      url,
+      '--queue',
+      'failover.test',
+      '--count',
+      String(COUNT),
+      '--persistent',
+      '--progress-every',
+      '100',
+      '--timeout-ms',
+      '240000',
+    ]);
     const killedAfter: number[] = [];
     for (const at of [300, 900]) {
       await producer.when((e) => e.event === 'progress' && Number(e.sent) >= at);
@@ -231,12 +256,20 @@ describe('master tracking against real brokers', () => {
     await consistently(
       async () => {
         await unreachable();
-        assert.equal(svcObs.history.length, svcAtLoss, `the Service changed while ZooKeeper was unreachable: ${JSON.stringify(svcObs.history.slice(svcAtLoss - 1))}`);
+        assert.equal(
+          svcObs.history.length,
+          svcAtLoss,
+          `the Service changed while ZooKeeper was unreachable: ${JSON.stringify(svcObs.history.slice(svcAtLoss - 1))}`,
+        );
       },
       { durationMs: 5_000, what: 'an unchanged Service during the outage' },
     );
     const histories = `ZooKeeper: ${JSON.stringify(zkObs.history)}\nService: ${JSON.stringify(svcObs.history)}`;
-    assert.equal(svcObs.current, lastKnown === undefined ? undefined : String(nodeOf(lastKnown)), `the Service stays on the last master ZooKeeper reported\n${histories}`);
+    assert.equal(
+      svcObs.current,
+      lastKnown === undefined ? undefined : String(nodeOf(lastKnown)),
+      `the Service stays on the last master ZooKeeper reported\n${histories}`,
+    );
     assert.equal((await kube.cluster(NAME)).status?.master, lastKnown, 'the last known master stands');
     await zk.startNode(followers[0]!);
     await zk.startNode(followers[1]!);

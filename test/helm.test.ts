@@ -7,15 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type {
-  KubernetesObject,
-  V1ClusterRole,
-  V1Deployment,
-  V1Pod,
-  V1PolicyRule,
-  V1Role,
-  V1RoleBinding,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1ClusterRole, V1Deployment, V1Pod, V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
@@ -53,12 +45,20 @@ async function owned(ns: string, name: string): Promise<string[]> {
 function expectedOwned(name: string): string[] {
   const n = [0, 1, 2];
   return [
-    `ConfigMap/${name}-broker-config`, `ConfigMap/${name}-connection`, `ConfigMap/${name}-zk-config`,
-    ...n.map((i) => `PersistentVolumeClaim/data-${name}-broker-${i}`), ...n.map((i) => `PersistentVolumeClaim/data-${name}-zk-${i}`),
-    ...n.map((i) => `Pod/${name}-broker-${i}`), ...n.map((i) => `Pod/${name}-zk-${i}`),
-    `PodDisruptionBudget/${name}-broker`, `PodDisruptionBudget/${name}-zk`,
-    ...n.map((i) => `Service/${name}-broker-${i}`), `Service/${name}-broker-hs`,
-    `Service/${name}-master`, `Service/${name}-zk`, `Service/${name}-zk-hs`,
+    `ConfigMap/${name}-broker-config`,
+    `ConfigMap/${name}-connection`,
+    `ConfigMap/${name}-zk-config`,
+    ...n.map((i) => `PersistentVolumeClaim/data-${name}-broker-${i}`),
+    ...n.map((i) => `PersistentVolumeClaim/data-${name}-zk-${i}`),
+    ...n.map((i) => `Pod/${name}-broker-${i}`),
+    ...n.map((i) => `Pod/${name}-zk-${i}`),
+    `PodDisruptionBudget/${name}-broker`,
+    `PodDisruptionBudget/${name}-zk`,
+    ...n.map((i) => `Service/${name}-broker-${i}`),
+    `Service/${name}-broker-hs`,
+    `Service/${name}-master`,
+    `Service/${name}-zk`,
+    `Service/${name}-zk-hs`,
   ].sort();
 }
 
@@ -95,34 +95,58 @@ async function provesRbac(op: RunningOperator, ns: string, name: string): Promis
   // list/watch BrokerClusters; create+patch (server-side apply) every owned kind.
   await eventually(async () => assert.deepEqual(await owned(ns, name), expectedOwned(name)), { timeoutMs: 60_000, what: `every object of ${ns}/${name}` });
   // patch brokerclusters/status.
-  const bc = await kube.untilCluster(name, (c) => {
-    assert.equal(c.status?.observedGeneration, c.metadata.generation);
-    assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), ['BrokersReady', 'MasterElected', 'Ready', 'Reconciled', 'ReplicasInSync', 'Warning', 'ZooKeeperReady']);
-    return c;
-  }, { namespace: ns, what: `status of ${ns}/${name}` });
+  const bc = await kube.untilCluster(
+    name,
+    (c) => {
+      assert.equal(c.status?.observedGeneration, c.metadata.generation);
+      assert.deepEqual(c.status?.conditions?.map((x) => x.type).sort(), [
+        'BrokersReady',
+        'MasterElected',
+        'Ready',
+        'Reconciled',
+        'ReplicasInSync',
+        'Warning',
+        'ZooKeeperReady',
+      ]);
+      return c;
+    },
+    { namespace: ns, what: `status of ${ns}/${name}` },
+  );
   assert.equal(bc.status?.phase, 'Provisioning');
   // get storageclasses (cluster-scoped) and create events.k8s.io events.
   await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"storageClassName":"no-such-class"}}}']);
-  await eventually(async () => {
-    assert.equal((await kube.condition(name, 'Warning', ns))?.reason, 'StorageClassNotFound');
-    assert.notDeepEqual(await kube.events(name, 'InvalidSpec', ns), [], 'a Warning Event');
-  }, { what: 'StorageClassNotFound reported' });
+  await eventually(
+    async () => {
+      assert.equal((await kube.condition(name, 'Warning', ns))?.reason, 'StorageClassNotFound');
+      assert.notDeepEqual(await kube.events(name, 'InvalidSpec', ns), [], 'a Warning Event');
+    },
+    { what: 'StorageClassNotFound reported' },
+  );
   await k(['-n', ns, 'patch', 'bc', name, '--type=json', '-p', '[{"op":"remove","path":"/spec/persistence/storageClassName"}]']);
   // patch claims (their owner follows deleteClaim).
   await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"deleteClaim":true}}}']);
-  await eventually(async () => {
-    const pvc = await getJson<KubernetesObject>(['-n', ns, 'get', 'pvc', `data-${name}-broker-0`]);
-    assert.equal(pvc.metadata?.ownerReferences?.[0]?.uid, bc.metadata.uid);
-  }, { what: 'claim owned by the cluster' });
+  await eventually(
+    async () => {
+      const pvc = await getJson<KubernetesObject>(['-n', ns, 'get', 'pvc', `data-${name}-broker-0`]);
+      assert.equal(pvc.metadata?.ownerReferences?.[0]?.uid, bc.metadata.uid);
+    },
+    { what: 'claim owned by the cluster' },
+  );
   // delete pods: a broker setting restarts the pods one at a time.
   await op.settle();
   const oldRev = (await getJson<V1Pod>(['-n', ns, 'get', 'pod', `${name}-broker-0`])).metadata?.annotations?.['amqkeeper.io/revision'];
   await k(['-n', ns, 'patch', 'bc', name, '--type=merge', '-p', '{"spec":{"persistence":{"sync":"quorum_disk"}}}']);
-  await eventually(async () => {
-    const pods = await items<V1Pod>(['-n', ns, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name},amqkeeper.io/component=broker`]);
-    assert.ok(pods.some((p) => p.metadata?.annotations?.['amqkeeper.io/revision'] !== oldRev), 'a broker pod was replaced');
-    assert.notDeepEqual(await kube.events(name, 'PodRestarted', ns), []);
-  }, { timeoutMs: 60_000, what: 'a rolling restart' });
+  await eventually(
+    async () => {
+      const pods = await items<V1Pod>(['-n', ns, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name},amqkeeper.io/component=broker`]);
+      assert.ok(
+        pods.some((p) => p.metadata?.annotations?.['amqkeeper.io/revision'] !== oldRev),
+        'a broker pod was replaced',
+      );
+      assert.notDeepEqual(await kube.events(name, 'PodRestarted', ns), []);
+    },
+    { timeoutMs: 60_000, what: 'a rolling restart' },
+  );
   await op.settle();
   assert.equal(await reconcileErrors(), errorsBefore, 'no reconcile failed (a 403 would fail one)');
 }
@@ -168,12 +192,27 @@ describe('the chart', () => {
     const d = objs.find((o) => o.kind === 'Deployment');
     assert.equal(d?.spec?.strategy?.type, 'Recreate');
     assert.ok(!d?.spec?.template.spec?.containers[0]?.args?.some((a) => a.startsWith('--leader-elect')));
-    assert.deepEqual(objs.filter((o) => o.metadata?.name?.endsWith('-leader-election')), []);
+    assert.deepEqual(
+      objs.filter((o) => o.metadata?.name?.endsWith('-leader-election')),
+      [],
+    );
   });
 
   test('the broker console login comes from a Secret when one is named', async () => {
-    const out = await h(['template', RELEASE, CHART_DIR, '-n', NS, '--set', 'leaderElection.enabled=false', '--set', 'brokerConsole.existingSecret=amq-console']);
-    const d = parseAllDocuments(out).map((x) => x.toJS() as KubernetesObject & { spec?: V1Deployment['spec'] }).find((o) => o.kind === 'Deployment');
+    const out = await h([
+      'template',
+      RELEASE,
+      CHART_DIR,
+      '-n',
+      NS,
+      '--set',
+      'leaderElection.enabled=false',
+      '--set',
+      'brokerConsole.existingSecret=amq-console',
+    ]);
+    const d = parseAllDocuments(out)
+      .map((x) => x.toJS() as KubernetesObject & { spec?: V1Deployment['spec'] })
+      .find((o) => o.kind === 'Deployment');
     assert.deepEqual(d?.spec?.template.spec?.containers[0]?.env, [
       { name: 'AMQ_CONSOLE_USERNAME', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'username' } } },
       { name: 'AMQ_CONSOLE_PASSWORD', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'password' } } },
@@ -214,25 +253,28 @@ describe('helm install (every namespace)', () => {
     await k(['wait', '--for=condition=Established', '--timeout=30s', 'crd/brokerclusters.amqkeeper.io']);
     await k(['-n', NS, 'get', 'serviceaccount', SA]);
     const role = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
-    assert.deepEqual(rulesOf(role), [
-      '/services,configmaps,persistentvolumeclaims:get,list,watch,create,patch',
-      '/pods:get,list,watch,create,patch,delete',
-      'amqkeeper.io/brokerclusters/finalizers:update',
-      'amqkeeper.io/brokerclusters/status:patch',
-      'amqkeeper.io/brokerclusters:get,list,watch',
-      'events.k8s.io/events:create',
-      'policy/poddisruptionbudgets:get,list,watch,create,patch',
-      'storage.k8s.io/storageclasses:get',
-    ].sort());
+    assert.deepEqual(
+      rulesOf(role),
+      [
+        '/services,configmaps,persistentvolumeclaims:get,list,watch,create,patch',
+        '/pods:get,list,watch,create,patch,delete',
+        'amqkeeper.io/brokerclusters/finalizers:update',
+        'amqkeeper.io/brokerclusters/status:patch',
+        'amqkeeper.io/brokerclusters:get,list,watch',
+        'events.k8s.io/events:create',
+        'policy/poddisruptionbudgets:get,list,watch,create,patch',
+        'storage.k8s.io/storageclasses:get',
+      ].sort(),
+    );
     const binding = await getJson<V1RoleBinding>(['get', 'clusterrolebinding', RELEASE]);
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
 
     // Leader election (on by default): the one Lease, in the release namespace, and nothing more.
     const leRole = await getJson<V1Role>(['-n', NS, 'get', 'role', `${RELEASE}-leader-election`]);
-    assert.deepEqual(leRole.rules?.map((r) => `${r.apiGroups?.join(',')}/${r.resources?.join(',')}[${r.resourceNames?.join(',') ?? ''}]:${r.verbs.join(',')}`), [
-      'coordination.k8s.io/leases[]:create',
-      `coordination.k8s.io/leases[${RELEASE}]:get,update,delete`,
-    ]);
+    assert.deepEqual(
+      leRole.rules?.map((r) => `${r.apiGroups?.join(',')}/${r.resources?.join(',')}[${r.resourceNames?.join(',') ?? ''}]:${r.verbs.join(',')}`),
+      ['coordination.k8s.io/leases[]:create', `coordination.k8s.io/leases[${RELEASE}]:get,update,delete`],
+    );
     const leBinding = await getJson<V1RoleBinding>(['-n', NS, 'get', 'rolebinding', `${RELEASE}-leader-election`]);
     assert.deepEqual(leBinding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
 
@@ -260,8 +302,17 @@ describe('helm install (every namespace)', () => {
     assert.equal(c?.securityContext?.runAsNonRoot, true);
     assert.deepEqual(c?.securityContext?.capabilities?.drop, ['ALL']);
 
-    const svc = await getJson<{ spec: { ports: { port: number; targetPort: string }[]; selector: Record<string, string> } }>(['-n', NS, 'get', 'service', `${RELEASE}-metrics`]);
-    assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8080, 'http']]);
+    const svc = await getJson<{ spec: { ports: { port: number; targetPort: string }[]; selector: Record<string, string> } }>([
+      '-n',
+      NS,
+      'get',
+      'service',
+      `${RELEASE}-metrics`,
+    ]);
+    assert.deepEqual(
+      svc.spec.ports.map((p) => [p.port, p.targetPort]),
+      [[8080, 'http']],
+    );
     assert.deepEqual(svc.spec.selector, d.spec?.selector?.matchLabels);
   });
 
@@ -327,7 +378,22 @@ describe('helm upgrade to namespaced mode', () => {
   let podBefore: string | undefined;
   before(async () => {
     podBefore = (await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']))[0]?.metadata?.name;
-    await h(['upgrade', RELEASE, CHART_DIR, '-n', NS, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'operator.logLevel=debug', '--set', 'replicaCount=2', '--wait', '--timeout', '3m']);
+    await h([
+      'upgrade',
+      RELEASE,
+      CHART_DIR,
+      '-n',
+      NS,
+      '--set',
+      'watchNamespaces={team-a,team-b}',
+      '--set',
+      'operator.logLevel=debug',
+      '--set',
+      'replicaCount=2',
+      '--wait',
+      '--timeout',
+      '3m',
+    ]);
   });
   after(async () => {
     await op?.stop();
@@ -335,16 +401,32 @@ describe('helm upgrade to namespaced mode', () => {
 
   test('passes --namespaces, rolls the operator to two pods and turns cluster-wide rights into Roles', async () => {
     const history = JSON.parse(await h(['history', RELEASE, '-n', NS, '-o', 'json'])) as { revision: number; status: string }[];
-    assert.deepEqual(history.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'deployed']]);
+    assert.deepEqual(
+      history.map((x) => [x.revision, x.status]),
+      [
+        [1, 'superseded'],
+        [2, 'deployed'],
+      ],
+    );
     const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
-    assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, ['--log-format=json', '--log-level=debug', '--http-port=8080', '--concurrency=4', '--namespaces=team-a,team-b', ...LEADER_ARGS]);
+    assert.deepEqual(d.spec?.template.spec?.containers[0]?.args, [
+      '--log-format=json',
+      '--log-level=debug',
+      '--http-port=8080',
+      '--concurrency=4',
+      '--namespaces=team-a,team-b',
+      ...LEADER_ARGS,
+    ]);
     assert.equal(d.spec?.replicas, 2);
-    await eventually(async () => {
-      const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '--field-selector', 'status.phase=Running']);
-      const names = pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
-      assert.equal(names.length, 2, `two operator pods (one leads, one waits): ${names.join(', ')}`);
-      assert.ok(!names.includes(podBefore), 'the old pod was replaced');
-    }, { timeoutMs: 60_000, what: 'the operator pods rolled' });
+    await eventually(
+      async () => {
+        const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator', '--field-selector', 'status.phase=Running']);
+        const names = pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
+        assert.equal(names.length, 2, `two operator pods (one leads, one waits): ${names.join(', ')}`);
+        assert.ok(!names.includes(podBefore), 'the old pod was replaced');
+      },
+      { timeoutMs: 60_000, what: 'the operator pods rolled' },
+    );
 
     const cr = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
     assert.deepEqual(rulesOf(cr), ['storage.k8s.io/storageclasses:get'], 'only the cluster-scoped read is left');
@@ -355,7 +437,13 @@ describe('helm upgrade to namespaced mode', () => {
       assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
       assert.equal(await canI(['list', 'pods', '-n', ns]), true);
     }
-    for (const args of [['list', 'pods', '-n', 'mq'], ['list', 'pods', '-n', 'other'], ['list', 'pods', '-A'], ['list', 'brokerclusters.amqkeeper.io', '-A'], ['get', 'secrets', '-n', 'team-a']]) {
+    for (const args of [
+      ['list', 'pods', '-n', 'mq'],
+      ['list', 'pods', '-n', 'other'],
+      ['list', 'pods', '-A'],
+      ['list', 'brokerclusters.amqkeeper.io', '-A'],
+      ['get', 'secrets', '-n', 'team-a'],
+    ]) {
       assert.equal(await canI(args), false, `should be denied: ${args.join(' ')}`);
     }
     assert.equal(await canI(['get', 'storageclasses.storage.k8s.io']), true);
@@ -372,7 +460,10 @@ describe('helm upgrade to namespaced mode', () => {
     const saKubeconfig = await serviceAccountKubeconfig(cp.kubeconfig, NS, SA);
     const r = await clusterAccess(saKubeconfig).kubectl(['get', 'pods', '-n', 'other']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "pods" in API group "" in the namespace "other"/);
+    assert.match(
+      r.stderr,
+      /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "pods" in API group "" in the namespace "other"/,
+    );
   });
 });
 
@@ -382,10 +473,15 @@ describe('helm uninstall', () => {
     const objects = parseAllDocuments(manifest)
       .map((d) => d.toJS() as KubernetesObject | null)
       .filter((o): o is KubernetesObject => Boolean(o?.kind));
-    assert.deepEqual(
-      [...new Set(objects.map((o) => o.kind))].sort(),
-      ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
-    );
+    assert.deepEqual([...new Set(objects.map((o) => o.kind))].sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
     await h(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '2m']);
 
     for (const o of objects) {
@@ -393,10 +489,21 @@ describe('helm uninstall', () => {
       const left = await k([...ns, 'get', `${o.kind}/${o.metadata?.name}`, '--ignore-not-found', '-o', 'name']);
       assert.equal(left.trim(), '', `${o.kind}/${o.metadata?.name} still there`);
     }
-    await eventually(async () => {
-      const left = await k(['get', 'all,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,secrets,configmaps', '-A', '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']);
-      assert.equal(left.trim(), '', 'nothing labelled with the release');
-    }, { timeoutMs: 60_000, what: 'the operator pod and ReplicaSet gone' });
+    await eventually(
+      async () => {
+        const left = await k([
+          'get',
+          'all,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,secrets,configmaps',
+          '-A',
+          '-l',
+          `app.kubernetes.io/instance=${RELEASE}`,
+          '-o',
+          'name',
+        ]);
+        assert.equal(left.trim(), '', 'nothing labelled with the release');
+      },
+      { timeoutMs: 60_000, what: 'the operator pod and ReplicaSet gone' },
+    );
     // The operator deleted its Lease as it stopped; the chart never had one.
     assert.equal((await k(['-n', NS, 'get', 'leases', '-o', 'name'])).trim(), '', 'no Lease left');
     const releases = await k(['get', 'secrets', '-A', '-l', `owner=helm,name=${RELEASE}`, '-o', 'name']);
@@ -412,12 +519,18 @@ describe('helm uninstall', () => {
     // owns while it can still look BrokerClusters up. Deleting the CRD first
     // orphans them (kubernetes/kubernetes#102641).
     await k(['delete', 'brokerclusters', '--all', '--all-namespaces', '--timeout=60s']);
-    await eventually(async () => {
-      for (const [ns, name] of [['mq', 'xl'], ['team-a', 'xl']] as const) {
-        // deleteClaim was set to true above, so the claims go too.
-        assert.deepEqual(await owned(ns, name), [], `${ns}/${name} garbage-collected`);
-      }
-    }, { timeoutMs: 90_000, what: 'garbage collection of the clusters' });
+    await eventually(
+      async () => {
+        for (const [ns, name] of [
+          ['mq', 'xl'],
+          ['team-a', 'xl'],
+        ] as const) {
+          // deleteClaim was set to true above, so the claims go too.
+          assert.deepEqual(await owned(ns, name), [], `${ns}/${name} garbage-collected`);
+        }
+      },
+      { timeoutMs: 90_000, what: 'garbage collection of the clusters' },
+    );
     await k(['delete', 'crd', 'brokerclusters.amqkeeper.io', '--timeout=60s']);
     assert.equal((await k(['get', 'crd', 'brokerclusters.amqkeeper.io', '--ignore-not-found', '-o', 'name'])).trim(), '');
   });

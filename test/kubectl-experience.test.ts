@@ -39,9 +39,7 @@ const { k, items } = kube;
 function table(out: string): Record<string, string>[] {
   const [head = '', ...rows] = out.trimEnd().split('\n');
   const cols = [...head.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return rows.map((r) =>
-    Object.fromEntries(cols.map((c, i) => [c.name, r.slice(c.at, cols[i + 1]?.at ?? r.length).trim()])),
-  );
+  return rows.map((r) => Object.fromEntries(cols.map((c, i) => [c.name, r.slice(c.at, cols[i + 1]?.at ?? r.length).trim()])));
 }
 
 /** Waits for a master that ZooKeeper elected and that is not `not`, with every broker a member and the phase Running. */
@@ -104,23 +102,32 @@ describe('kubectl', () => {
 
   test('get pods -L amqkeeper.io/role: a ROLE column with one master and the slaves', async () => {
     const master = (await kube.cluster(NAME)).status?.master;
-    const out = await eventually(async () => {
-      const o = await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']);
-      const rows = table(o);
-      assert.deepEqual(rows.map((r) => r.NAME), PODS);
-      for (const r of rows) {
-        assert.equal(r.READY, '1/1', `${r.NAME} ready`);
-        assert.equal(r.STATUS, 'Running');
-        assert.equal(r.ROLE, r.NAME === master ? 'master' : 'slave', `${r.NAME} role`);
-      }
-      return o;
-    }, { what: 'role labels' });
+    const out = await eventually(
+      async () => {
+        const o = await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']);
+        const rows = table(o);
+        assert.deepEqual(
+          rows.map((r) => r.NAME),
+          PODS,
+        );
+        for (const r of rows) {
+          assert.equal(r.READY, '1/1', `${r.NAME} ready`);
+          assert.equal(r.STATUS, 'Running');
+          assert.equal(r.ROLE, r.NAME === master ? 'master' : 'slave', `${r.NAME} role`);
+        }
+        return o;
+      },
+      { what: 'role labels' },
+    );
     assert.match(out.split('\n')[0] ?? '', /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ROLE\s*$/);
     // They run on the kwok node because their claims bound to the local volumes.
     const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
     for (const p of pods) assert.equal(p.spec?.nodeName, 'kwok-node-0');
     const pvcs = await items<V1PersistentVolumeClaim>(['-n', NS, 'get', 'pvc']);
-    assert.deepEqual(pvcs.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]), PODS.map((p) => [`data-${p}`, 'Bound', 'local']));
+    assert.deepEqual(
+      pvcs.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]),
+      PODS.map((p) => [`data-${p}`, 'Bound', 'local']),
+    );
   });
 
   test('after kill -9 of the master: MASTER, FAILOVERS and ROLE follow', async () => {
@@ -130,25 +137,34 @@ describe('kubectl', () => {
     const row = table(await k(['-n', NS, 'get', 'bc']))[0];
     assert.equal(row?.MASTER, master);
     assert.equal(row?.FAILOVERS, '1');
-    await eventually(async () => {
-      const roles = table(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']));
-      assert.equal(roles.find((r) => r.NAME === master)?.ROLE, 'master');
-      assert.equal(roles.filter((r) => r.ROLE === 'master').length, 1);
-      assert.equal(roles.find((r) => r.NAME === old)?.ROLE, '', 'no role while its broker is gone from ZooKeeper');
-    }, { what: 'the new master labelled' });
+    await eventually(
+      async () => {
+        const roles = table(await k(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker', '-L', 'amqkeeper.io/role']));
+        assert.equal(roles.find((r) => r.NAME === master)?.ROLE, 'master');
+        assert.equal(roles.filter((r) => r.ROLE === 'master').length, 1);
+        assert.equal(roles.find((r) => r.NAME === old)?.ROLE, '', 'no role while its broker is gone from ZooKeeper');
+      },
+      { what: 'the new master labelled' },
+    );
     // The old master comes back as a slave.
     await brokers.start(nodeOf(old));
-    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.find((m) => m.pod === old)?.role, 'slave'), { timeoutMs: 120_000, what: `${old} back as a slave` });
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.find((m) => m.pod === old)?.role, 'slave'), {
+      timeoutMs: 120_000,
+      what: `${old} back as a slave`,
+    });
   });
 
   test('describe bc: conditions and the failover Events', async () => {
     const c = await kube.cluster(NAME);
-    const out = await eventually(async () => {
-      const o = await k(['-n', NS, 'describe', 'bc', NAME]);
-      assert.match(o, /Warning\s+MasterLost\s+.*is no longer elected/);
-      assert.match(o, /Normal\s+MasterElected\s+.*elected master/);
-      return o;
-    }, { what: 'Events in describe' });
+    const out = await eventually(
+      async () => {
+        const o = await k(['-n', NS, 'describe', 'bc', NAME]);
+        assert.match(o, /Warning\s+MasterLost\s+.*is no longer elected/);
+        assert.match(o, /Normal\s+MasterElected\s+.*elected master/);
+        return o;
+      },
+      { what: 'Events in describe' },
+    );
     const conditions = section(out, 'Conditions');
     for (const type of ['Ready', 'ZooKeeperReady', 'BrokersReady', 'MasterElected', 'Warning']) {
       const cond = c.status?.conditions?.find((x) => x.type === type);

@@ -69,7 +69,10 @@ async function candidate(identity: string): Promise<OperatorProcess> {
 /** Applies a minimal cluster; resolves once its status is written, i.e. some leader reconciled it. */
 async function applyReconciled(name: string): Promise<void> {
   await kube.apply(example('minimal.yaml', { name, namespace: NS }));
-  await kube.untilCluster(name, (bc) => assert.ok(bc.status?.observedGeneration, `${name} has no status yet`), { what: `${name} reconciled`, timeoutMs: 30_000 });
+  await kube.untilCluster(name, (bc) => assert.ok(bc.status?.observedGeneration, `${name} has no status yet`), {
+    what: `${name} reconciled`,
+    timeoutMs: 30_000,
+  });
 }
 
 const micros = (t: string | undefined) => Date.parse(t ?? '');
@@ -115,7 +118,9 @@ describe('leader election', () => {
     await eventually(() => assert.equal(lease.holder, 'op-b'), { what: 'op-b takes over', timeoutMs: 20_000 });
     const taken = lease.heldBy('op-b', killedAt);
     const waitedMs = micros(taken.spec.acquireTime) - micros(lastRenewal.renewTime);
-    console.log(`# SIGKILL of the leader -> new leader in ${taken.at - killedAt} ms (lease ${LEASE_S} s, retry 500 ms); lease unrenewed for ${waitedMs} ms before the takeover`);
+    console.log(
+      `# SIGKILL of the leader -> new leader in ${taken.at - killedAt} ms (lease ${LEASE_S} s, retry 500 ms); lease unrenewed for ${waitedMs} ms before the takeover`,
+    );
     assert.ok(waitedMs >= LEASE_S * 1000 - 50, `op-b took the lease ${waitedMs} ms after op-a's last renewal, before ${LEASE_S} s`);
     assert.ok(taken.at - killedAt < (LEASE_S + 3) * 1000, `takeover took ${taken.at - killedAt} ms`);
     assert.equal(taken.spec.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
@@ -131,7 +136,10 @@ describe('leader election', () => {
     assert.equal(await b.exited, 0);
     await eventually(() => assert.equal(lease.holder, 'op-a'), { what: 'op-a takes over', timeoutMs: 20_000 });
     const taken = lease.heldBy('op-a', termAt);
-    assert.ok(lease.history.some((h) => h.at >= termAt && h.phase === 'DELETED'), 'the stopping leader deleted its lease');
+    assert.ok(
+      lease.history.some((h) => h.at >= termAt && h.phase === 'DELETED'),
+      'the stopping leader deleted its lease',
+    );
     console.log(`# SIGTERM of the leader -> new leader in ${taken.at - termAt} ms (lease ${LEASE_S} s)`);
     assert.ok(taken.at - termAt < LEASE_S * 1000, `handover took ${taken.at - termAt} ms: the lease expired instead of being released`);
     await applyReconciled('three');
@@ -141,7 +149,17 @@ describe('leader election', () => {
     const now = microTime(new Date());
     const stolenAt = Date.now();
     // A merge patch carries no resourceVersion, so it wins over the leader's renewals.
-    await k(['-n', LEASE_NS, 'patch', 'lease', 'amq-keeper', '--type', 'merge', '-p', JSON.stringify({ spec: { holderIdentity: 'intruder', renewTime: now, acquireTime: now } })]);
+    await k([
+      '-n',
+      LEASE_NS,
+      'patch',
+      'lease',
+      'amq-keeper',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { holderIdentity: 'intruder', renewTime: now, acquireTime: now } }),
+    ]);
     assert.equal(await a.exited, 1, 'a leader that lost its lease must stop with an error, so it is restarted as a candidate');
     console.log(`# lease taken by another -> old leader exited after ${Date.now() - stolenAt} ms`);
     assert.match(readFileSync(a.logFile, 'utf8'), /leadership lost, exiting.*held by intruder/);

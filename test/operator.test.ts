@@ -55,13 +55,30 @@ describe('a BrokerCluster from the seed example', () => {
         const o = await owned('xl');
         const names = o.map((x) => `${x.kind}/${x.metadata?.name}`).sort();
         const want = [
-          'ConfigMap/xl-broker-config', 'ConfigMap/xl-connection', 'ConfigMap/xl-zk-config',
-          'PersistentVolumeClaim/data-xl-broker-0', 'PersistentVolumeClaim/data-xl-broker-1', 'PersistentVolumeClaim/data-xl-broker-2',
-          'PersistentVolumeClaim/data-xl-zk-0', 'PersistentVolumeClaim/data-xl-zk-1', 'PersistentVolumeClaim/data-xl-zk-2',
-          'Pod/xl-broker-0', 'Pod/xl-broker-1', 'Pod/xl-broker-2', 'Pod/xl-zk-0', 'Pod/xl-zk-1', 'Pod/xl-zk-2',
-          'PodDisruptionBudget/xl-broker', 'PodDisruptionBudget/xl-zk',
-          'Service/xl-broker-0', 'Service/xl-broker-1', 'Service/xl-broker-2', 'Service/xl-broker-hs',
-          'Service/xl-master', 'Service/xl-zk', 'Service/xl-zk-hs',
+          'ConfigMap/xl-broker-config',
+          'ConfigMap/xl-connection',
+          'ConfigMap/xl-zk-config',
+          'PersistentVolumeClaim/data-xl-broker-0',
+          'PersistentVolumeClaim/data-xl-broker-1',
+          'PersistentVolumeClaim/data-xl-broker-2',
+          'PersistentVolumeClaim/data-xl-zk-0',
+          'PersistentVolumeClaim/data-xl-zk-1',
+          'PersistentVolumeClaim/data-xl-zk-2',
+          'Pod/xl-broker-0',
+          'Pod/xl-broker-1',
+          'Pod/xl-broker-2',
+          'Pod/xl-zk-0',
+          'Pod/xl-zk-1',
+          'Pod/xl-zk-2',
+          'PodDisruptionBudget/xl-broker',
+          'PodDisruptionBudget/xl-zk',
+          'Service/xl-broker-0',
+          'Service/xl-broker-1',
+          'Service/xl-broker-2',
+          'Service/xl-broker-hs',
+          'Service/xl-master',
+          'Service/xl-zk',
+          'Service/xl-zk-hs',
         ];
         assert.deepEqual(names, want);
         return o;
@@ -77,13 +94,19 @@ describe('a BrokerCluster from the seed example', () => {
     }
     const byName = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
     const svc = byName('Service', 'xl-broker-1') as V1Service;
-    assert.deepEqual(svc.spec?.ports?.map((p) => p.port), [61617, 8162, 63632]);
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => p.port),
+      [61617, 8162, 63632],
+    );
     const master = byName('Service', 'xl-master') as V1Service;
     assert.equal(master.spec?.selector?.['amqkeeper.io/node'], 'none', 'no master elected: selects nothing');
     const pod = byName('Pod', 'xl-broker-2') as V1Pod;
     assert.equal(pod.metadata?.labels?.['amqkeeper.io/node'], '2');
     assert.equal(pod.metadata?.labels?.['amqkeeper.io/component'], 'broker');
-    assert.deepEqual(pod.spec?.containers[0]?.ports?.map((p) => p.containerPort), [61618, 8163, 63633]);
+    assert.deepEqual(
+      pod.spec?.containers[0]?.ports?.map((p) => p.containerPort),
+      [61618, 8163, 63633],
+    );
   });
 
   test('renders each node configuration and publishes the failover URL', async () => {
@@ -180,7 +203,10 @@ describe('a BrokerCluster from the seed example', () => {
       assert.equal(w?.reason, 'StorageClassNotFound');
       return c;
     });
-    assert.match(bc.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec\.persistence\.storageClassName: StorageClass "no-such-class" does not exist/);
+    assert.match(
+      bc.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '',
+      /spec\.persistence\.storageClassName: StorageClass "no-such-class" does not exist/,
+    );
     assert.equal(bc.status?.conditions?.find((x) => x.type === 'Ready')?.reason, 'SpecNotApplied');
     await op.settle();
     assert.deepEqual(versions(await owned('xl')), before, 'nothing that runs was touched');
@@ -196,10 +222,14 @@ describe('refused specs', () => {
   test('replicas below 1', () => refused({ replicas: 0 }, /spec\.replicas: Invalid value: 0: spec\.replicas in body should be greater than or equal to 1/));
   test('a port outside 1-65535', () => refused({ ports: { openwire: 70000 } }, /spec\.ports\.openwire/));
   test('a per-node range past 65535', () => refused({ ports: { openwire: 65535 } }, /base\+replicas-1 must not exceed 65535/));
-  test('overlapping per-node port ranges', () => refused({ ports: { openwire: 61616, console: 61618 } }, /spec\.ports\.openwire and spec\.ports\.console: the per-node ranges/));
+  test('overlapping per-node port ranges', () =>
+    refused({ ports: { openwire: 61616, console: 61618 } }, /spec\.ports\.openwire and spec\.ports\.console: the per-node ranges/));
   test('overlapping replication range', () => refused({ ports: { replication: 8162 } }, /spec\.ports\.console and spec\.ports\.replication/));
   test('both a managed and an external ensemble', () =>
-    refused({ zookeeper: { replicas: 3, external: { connectString: 'a:2181' } } }, /set exactly one of replicas \(run an ensemble\) or external\.connectString/));
+    refused(
+      { zookeeper: { replicas: 3, external: { connectString: 'a:2181' } } },
+      /set exactly one of replicas \(run an ensemble\) or external\.connectString/,
+    ));
   test('neither a managed nor an external ensemble', () => refused({ zookeeper: {} }, /set exactly one of replicas/));
   test('a relative ZooKeeper path', () => refused({ zookeeper: { replicas: 3, path: 'activemq/x' } }, /spec\.zookeeper\.path/));
   test('a brokerName the broker cannot use', () => refused({ brokerName: 'my broker!' }, /spec\.brokerName/));
@@ -217,7 +247,8 @@ describe('refused specs', () => {
 
   test('a name that cannot name the Services and pods', async () => {
     await kube.refuses(candidate({}, 'a'.repeat(54), NS), /metadata\.name: at most 53 characters, because the Service <name>-broker-hs must be a DNS label/);
-    for (const name of ['orders.mq', '1mq']) await kube.refuses(candidate({}, name, NS), /metadata\.name: lowercase letters, digits and "-" only, starting with a letter/);
+    for (const name of ['orders.mq', '1mq'])
+      await kube.refuses(candidate({}, name, NS), /metadata\.name: lowercase letters, digits and "-" only, starting with a letter/);
     await kube.apply(candidate({}, 'a'.repeat(53), NS));
     await k(['-n', NS, 'delete', 'bc', 'a'.repeat(53), '--wait=false']);
   });
@@ -232,10 +263,15 @@ describe('refused specs', () => {
     await change({ replicas: 5 }, /spec\.replicas cannot be changed on a running cluster: .* Create a new BrokerCluster/);
     await change({ ports: { openwire: 62616 } }, /spec\.ports cannot be changed on a running cluster/);
     await change({ zookeeper: { replicas: 5 } }, /spec\.zookeeper\.replicas and spec\.zookeeper\.external cannot be changed after creation/);
-    await change({ zookeeper: { replicas: null, external: { connectString: 'zk:2181' } } }, /spec\.zookeeper\.replicas and spec\.zookeeper\.external cannot be changed/);
+    await change(
+      { zookeeper: { replicas: null, external: { connectString: 'zk:2181' } } },
+      /spec\.zookeeper\.replicas and spec\.zookeeper\.external cannot be changed/,
+    );
     await change({ persistence: { size: '20Gi' } }, /spec\.persistence\.size cannot be changed on a running cluster/);
     await k(['-n', NS, 'patch', 'bc', 'fixed', '--type=merge', '-p', '{"spec":{"persistence":{"sync":"local_disk"}}}']);
-    await kube.untilCluster('fixed', (c) => assert.match(c.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec\.persistence\.sync: local_disk: .* can be lost/));
+    await kube.untilCluster('fixed', (c) =>
+      assert.match(c.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec\.persistence\.sync: local_disk: .* can be lost/),
+    );
     await k(['-n', NS, 'delete', 'bc', 'fixed', '--wait=false']);
   });
 
@@ -281,7 +317,10 @@ describe('deletion', () => {
     const left = await eventually(
       async () => {
         const o = await owned('mini');
-        assert.ok(o.every((x) => x.kind === 'PersistentVolumeClaim'), `still there: ${o.map((x) => x.metadata?.name).join(', ')}`);
+        assert.ok(
+          o.every((x) => x.kind === 'PersistentVolumeClaim'),
+          `still there: ${o.map((x) => x.metadata?.name).join(', ')}`,
+        );
         return o;
       },
       { timeoutMs: 60_000, what: 'garbage collection' },

@@ -135,7 +135,7 @@ describe('on the real node', () => {
       { timeoutMs: 120_000, what: 'the operator pod Ready', explain },
     );
     const logs = await k(['-n', 'amq-keeper', 'logs', 'deployment/amq-keeper']);
-    assert.match(logs, /"level":"info"/, 'kubectl logs shows the operator\'s own JSON log');
+    assert.match(logs, /"level":"info"/, "kubectl logs shows the operator's own JSON log");
   });
 
   test("the managed ensemble forms a quorum from the operator's zoo.cfg", async () => {
@@ -167,10 +167,10 @@ describe('on the real node', () => {
       { timeoutMs: 180_000, intervalMs: 1000, what: 'three Ready brokers', explain },
     );
     const logs = await k(['-n', NS, 'logs', master]);
-    assert.match(logs, /amq-keeper entrypoint: node \d/, 'kubectl logs shows the broker\'s own output');
+    assert.match(logs, /amq-keeper entrypoint: node \d/, "kubectl logs shows the broker's own output");
   });
 
-  test('a configuration change rolls the brokers under load: slaves first, each Ready again before the next, master last, no message lost', async () => {
+  test('a configuration change rolls the brokers under load, the operator killed mid-roll: slaves first, each Ready again before the next, master last, no message lost', async () => {
     const { url, env } = await client();
     const master = await settledMaster();
     const pods = () => items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
@@ -196,12 +196,20 @@ describe('on the real node', () => {
     let errors = 0;
     const load = (async () => {
       while (restarts.length < 3 || sent === 0) {
-        const run = await runClient(['produce', '--url', url, '--queue', 'real.roll', '--count', '300', '--start-seq', String(sent), '--persistent', '--timeout-ms', '300000'], { env }).done;
+        const run = await runClient(
+          ['produce', '--url', url, '--queue', 'real.roll', '--count', '300', '--start-seq', String(sent), '--persistent', '--timeout-ms', '300000'],
+          { env },
+        ).done;
         sent += Number(run.acked);
         errors += Number(run.errors);
       }
     })();
     await k(['-n', NS, 'patch', 'bc', NAME, '--type=merge', '-p', '{"spec":{"jvmOptions":"-Damqkeeper.test.roll=1"}}']);
+    // The operator is killed (SIGKILL) right after its first restart; its
+    // container restarts with no memory and must take the roll up safely.
+    await eventually(() => assert.ok(restarts.length >= 1), { timeoutMs: 240_000, intervalMs: 200, what: 'the first restart of the roll', explain });
+    const operatorPod = (await items<V1Pod>(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']))[0]?.metadata?.name ?? '';
+    const operatorRestarts = await killContainer(cp, 'amq-keeper', operatorPod, 'operator');
     await eventually(
       async () => {
         assert.equal(restarts.length, 3, 'three broker pods replaced');
@@ -216,12 +224,24 @@ describe('on the real node', () => {
     watching = false;
     await watcher;
     console.log(`# real node roll under load: ${JSON.stringify(restarts)}, master before ${master}`);
-    assert.deepEqual(restarts.map((r) => r.pod).sort(), [0, 1, 2].map((i) => `${NAME}-broker-${i}`), 'each broker once');
+    assert.deepEqual(
+      restarts.map((r) => r.pod).sort(),
+      [0, 1, 2].map((i) => `${NAME}-broker-${i}`),
+      'each broker once',
+    );
     assert.equal(restarts[2]?.pod, master, 'the master last');
     for (const r of restarts) assert.equal(r.othersReady, 2, `one at a time: the other two were Ready when ${r.pod} went`);
     assert.equal(errors, 0);
+    // The restarted operator deleted nothing before it had checked the slaves itself.
+    const operator = await getPod(cp.kubeconfig, 'amq-keeper', operatorPod);
+    assert.ok((operator.status?.containerStatuses?.[0]?.restartCount ?? 0) > operatorRestarts, 'the operator container was restarted');
+    const lines = (await k(['-n', 'amq-keeper', 'logs', operatorPod])).split('\n');
+    const first = (message: string) => lines.findIndex((l) => l.includes(`"message":"${message}"`));
+    assert.ok(first('restarting pod') > first('slaves in sync') && first('slaves in sync') >= 0, 'in sync before the first restart after the kill');
     const got = await consumeAll(url, 'real.roll', sent, restartMaster, { env });
-    console.log(`# real node roll: sent ${sent}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`);
+    console.log(
+      `# real node roll: sent ${sent}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`,
+    );
     assert.equal(got.lost.length, 0, await storeErrors());
     assert.equal(got.distinct, sent);
   });
@@ -231,7 +251,10 @@ describe('on the real node', () => {
     const { url, env } = await client();
     assert.match(url, new RegExp(`^failover:\\(tcp://${NAME}-broker-0\\.${NS}\\.svc:61616,`));
     const COUNT = 600;
-    const producer = runClient(['produce', '--url', url, '--queue', 'real.node', '--count', String(COUNT), '--persistent', '--progress-every', '50', '--timeout-ms', '300000'], { env });
+    const producer = runClient(
+      ['produce', '--url', url, '--queue', 'real.node', '--count', String(COUNT), '--persistent', '--progress-every', '50', '--timeout-ms', '300000'],
+      { env },
+    );
     await producer.when((e) => e.event === 'progress' && Number(e.sent) >= 200);
     const t0 = Date.now();
     const restarts = await killContainer(cp, NS, old, 'broker');
@@ -243,7 +266,11 @@ describe('on the real node', () => {
     // (After a healed election every broker pod is new, restart counts with them.)
     if (!healed) {
       await eventually(
-        async () => assert.ok(((await getPod(cp.kubeconfig, NS, old)).status?.containerStatuses?.[0]?.restartCount ?? 0) > restarts, 'the kubelet restarted the container'),
+        async () =>
+          assert.ok(
+            ((await getPod(cp.kubeconfig, NS, old)).status?.containerStatuses?.[0]?.restartCount ?? 0) > restarts,
+            'the kubelet restarted the container',
+          ),
         { timeoutMs: 60_000, intervalMs: 1000, what: `the kubelet restarting ${old}`, explain },
       );
     }
@@ -266,7 +293,9 @@ describe('on the real node', () => {
       await rejoined(180_000);
     }
     const got = await consumeAll(url, 'real.node', COUNT, restartMaster, { env });
-    console.log(`# real node kill -9: ${old} -> ${next} in ${switchMs} ms; sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`);
+    console.log(
+      `# real node kill -9: ${old} -> ${next} in ${switchMs} ms; sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`,
+    );
     assert.equal(got.lost.length, 0, await storeErrors());
     assert.equal(got.distinct, COUNT);
     const bc = await kube.cluster(NAME);

@@ -178,7 +178,10 @@ describe('rolling restarts and rejoins against real brokers', () => {
     for (const s of [0, 1, 2].filter((n) => `${NAME}-broker-${n}` !== master)) {
       const before = await checkpoints();
       await brokers.crash(s);
-      await eventually(async () => assert.ok((await checkpoints()) > before, 'a checkpoint after the rejoin'), { timeoutMs: 90_000, what: `a checkpoint after ${s} rejoined` });
+      await eventually(async () => assert.ok((await checkpoints()) > before, 'a checkpoint after the rejoin'), {
+        timeoutMs: 90_000,
+        what: `a checkpoint after ${s} rejoined`,
+      });
       await inSync();
     }
     await brokers.stop(nodeOf(master));

@@ -39,11 +39,14 @@ test('a server that lost its quorum is not ready, though its client port is open
   await zk.stopNode(others[1]!);
   const alone = zk.clientPorts[leader - 1]!;
   // The survivor drops out of serving within its tick-based timeouts.
-  await eventually(async () => {
-    const r = await probe(alone);
-    assert.equal(r.code, 1);
-    assert.match(r.out, /not serving in a quorum: This ZooKeeper instance is not currently serving requests/);
-  }, { timeoutMs: 30_000, intervalMs: 250, what: 'the lone server not ready' });
+  await eventually(
+    async () => {
+      const r = await probe(alone);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /not serving in a quorum: This ZooKeeper instance is not currently serving requests/);
+    },
+    { timeoutMs: 30_000, intervalMs: 250, what: 'the lone server not ready' },
+  );
   const down = await probe(zk.clientPorts[others[0]! - 1]!);
   assert.notEqual(down.code, 0, 'a stopped server is not ready either');
 });

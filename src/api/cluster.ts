@@ -74,7 +74,19 @@ export function durationMs(d: string): number {
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
-const QUANTITY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+const QUANTITY_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
 
 /** Bytes of a quantity in the form the schema allows for persistence.size ("10Gi", "500M", "1.5Gi"). */
 export function quantityBytes(q: string): number {

@@ -29,7 +29,7 @@ test('printer columns are the ones kubectl get shows', () => {
   assert.deepEqual(cols, ['REPLICAS', 'READY', 'MASTER', 'PHASE', 'FAILOVERS', 'AGE']);
 });
 
-test('the operator image runs with the V8 flags in deploy/node-flags, as its entrypoint (the chart\'s args follow it)', () => {
+test("the operator image runs with the V8 flags in deploy/node-flags, as its entrypoint (the chart's args follow it)", () => {
   const root = join(__dirname, '..', '..');
   const flags = readFileSync(join(root, 'deploy', 'node-flags'), 'utf8')
     .split('\n')

@@ -17,7 +17,8 @@ const NAME_RULES = [
   },
   {
     rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-    message: 'metadata.name: lowercase letters, digits and "-" only, starting with a letter (no dots), because it names Services and pod hostnames; choose a name like "orders-mq"',
+    message:
+      'metadata.name: lowercase letters, digits and "-" only, starting with a letter (no dots), because it names Services and pod hostnames; choose a name like "orders-mq"',
   },
 ];
 

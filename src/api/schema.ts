@@ -13,8 +13,7 @@ const port = (name: string, seed: number, what: string) =>
       `for three nodes); the range base..base+replicas-1 must not overlap the other port ranges.`,
   }) as const;
 
-const preserved = (description: string) =>
-  ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
+const preserved = (description: string) => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
 
 const durationPattern = '^[0-9]+(ms|s)$';
 
@@ -117,9 +116,7 @@ const deadLetterSettings = {
   processNonPersistent: {
     type: 'boolean',
     default: false,
-    description:
-      'Also send non-persistent messages to the dead-letter queue (true); false drops a non-persistent poison or ' +
-      'expired message.',
+    description: 'Also send non-persistent messages to the dead-letter queue (true); false drops a non-persistent poison or ' + 'expired message.',
   },
   expiration: {
     type: 'integer',
@@ -146,8 +143,7 @@ export const brokerClusterSpecSchema = {
         {
           rule: 'self == oldSelf',
           message:
-            'spec.brokerName cannot be changed after creation: the nodes would form a second replication group. ' +
-            'Create a new BrokerCluster instead.',
+            'spec.brokerName cannot be changed after creation: the nodes would form a second replication group. ' + 'Create a new BrokerCluster instead.',
         },
       ],
     },
@@ -201,8 +197,7 @@ export const brokerClusterSpecSchema = {
     },
     zookeeper: {
       type: 'object',
-      description:
-        'Where the brokers elect their master: either an ensemble the operator runs (replicas) or an existing one (external).',
+      description: 'Where the brokers elect their master: either an ensemble the operator runs (replicas) or an existing one (external).',
       properties: {
         replicas: {
           type: 'integer',
@@ -248,9 +243,7 @@ export const brokerClusterSpecSchema = {
       'x-kubernetes-validations': [
         {
           rule: 'has(self.replicas) != has(self.external)',
-          message:
-            'spec.zookeeper: set exactly one of replicas (run an ensemble) or external.connectString ' +
-            '(use an existing one).',
+          message: 'spec.zookeeper: set exactly one of replicas (run an ensemble) or external.connectString ' + '(use an existing one).',
         },
         {
           rule:
@@ -311,7 +304,7 @@ export const brokerClusterSpecSchema = {
     broker: {
       type: 'object',
       default: {},
-      description: 'Broker features rendered into every node\'s activemq.xml.',
+      description: "Broker features rendered into every node's activemq.xml.",
       properties: {
         schedulerSupport: {
           type: 'boolean',
@@ -331,7 +324,7 @@ export const brokerClusterSpecSchema = {
             'client default 6 redeliveries); set spec.client.redeliveryPolicy.maximumRedeliveries: 0 to let this ' +
             'policy alone decide, otherwise every broker redelivery is followed by client redeliveries (Warning ' +
             'ClientRedeliveryStacks). A message waiting for a broker redelivery is in the scheduler store, which is ' +
-            'not replicated. An empty redelivery: {} applies ActiveMQ\'s defaults (6 redeliveries, 1000 ms) to every ' +
+            "not replicated. An empty redelivery: {} applies ActiveMQ's defaults (6 redeliveries, 1000 ms) to every " +
             'destination.',
           properties: {
             fallbackToDeadLetter: {
@@ -351,7 +344,7 @@ export const brokerClusterSpecSchema = {
               description:
                 'The policy of every destination no entry of destinations matches. Unset with destinations listed: ' +
                 'those other destinations get no broker redelivery (see fallbackToDeadLetter). Unset with no ' +
-                'destinations: ActiveMQ\'s defaults.',
+                "destinations: ActiveMQ's defaults.",
             },
             destinations: {
               type: 'array',
@@ -507,18 +500,15 @@ export const brokerClusterSpecSchema = {
     },
     {
       rule: 'self.ports.openwire + self.replicas <= self.ports.console || self.ports.console + self.replicas <= self.ports.openwire',
-      message:
-        'spec.ports.openwire and spec.ports.console: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+      message: 'spec.ports.openwire and spec.ports.console: the per-node ranges base..base+replicas-1 overlap; move one base port.',
     },
     {
       rule: 'self.ports.openwire + self.replicas <= self.ports.replication || self.ports.replication + self.replicas <= self.ports.openwire',
-      message:
-        'spec.ports.openwire and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+      message: 'spec.ports.openwire and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
     },
     {
       rule: 'self.ports.console + self.replicas <= self.ports.replication || self.ports.replication + self.replicas <= self.ports.console',
-      message:
-        'spec.ports.console and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
+      message: 'spec.ports.console and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
     },
   ],
 } as const;
@@ -589,7 +579,8 @@ export const brokerClusterStatusSchema = {
     masterUrl: { type: 'string', description: 'The master Service URL published in <name>-connection.' },
     conditions: {
       type: 'array',
-      description: 'Ready, ZooKeeperReady, BrokersReady, MasterElected, ReplicasInSync, Warning and Reconciled (False with the error when the last reconcile failed).',
+      description:
+        'Ready, ZooKeeperReady, BrokersReady, MasterElected, ReplicasInSync, Warning and Reconciled (False with the error when the last reconcile failed).',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
       items: condition,

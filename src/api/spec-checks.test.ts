@@ -16,9 +16,15 @@ const reasons = (c: ReturnType<typeof cluster>) => checkSpec(c, {}).warnings.map
 
 test('broker redelivery with client redelivery on is reported, with how often a poison message is delivered', () => {
   const both = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} } }), {}).warnings;
-  assert.deepEqual(both.map((w) => w.reason), ['SchedulerNotReplicated', 'ClientRedeliveryStacks']);
+  assert.deepEqual(
+    both.map((w) => w.reason),
+    ['SchedulerNotReplicated', 'ClientRedeliveryStacks'],
+  );
   assert.equal(both[1]?.field, 'spec.client.redeliveryPolicy.maximumRedeliveries');
-  assert.match(both[1]?.message ?? '', /^unset \(client default 6\): .* delivered 28 times, not 7, with the default policy \(6 broker redeliveries\); set it to 0/);
+  assert.match(
+    both[1]?.message ?? '',
+    /^unset \(client default 6\): .* delivered 28 times, not 7, with the default policy \(6 broker redeliveries\); set it to 0/,
+  );
   const listed = checkSpec(
     cluster({
       broker: { schedulerSupport: true, redelivery: { destinations: [{ queue: 'a.>', policy: { maximumRedeliveries: 1 } }] } },
@@ -27,16 +33,24 @@ test('broker redelivery with client redelivery on is reported, with how often a 
     {},
   ).warnings;
   assert.match(listed[1]?.message ?? '', /^2: .* delivered 5 times, not 2, with the policy of queue a\.> \(1 broker redelivery\)/);
-  const forever = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: -1 } } }), {}).warnings;
+  const forever = checkSpec(
+    cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: -1 } } }),
+    {},
+  ).warnings;
   assert.match(forever[1]?.message ?? '', /never give it up, so spec\.broker\.redelivery never starts/);
-  assert.deepEqual(reasons(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } })), ['SchedulerNotReplicated']);
+  assert.deepEqual(reasons(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } })), [
+    'SchedulerNotReplicated',
+  ]);
   assert.deepEqual(reasons(cluster({ client: { redeliveryPolicy: { maximumRedeliveries: 6 } } })), [], 'client redelivery alone is fine');
 });
 
 test('SchedulerNotReplicated names broker redeliveries only when there are any', () => {
   const [plain] = checkSpec(cluster({ broker: { schedulerSupport: true } }), {}).warnings;
   assert.match(plain?.message ?? '', /^scheduled and delayed messages are kept only in the scheduler store .* the new master does not deliver them$/);
-  const [withRedelivery] = checkSpec(cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } }), {}).warnings;
+  const [withRedelivery] = checkSpec(
+    cluster({ broker: { schedulerSupport: true, redelivery: {} }, client: { redeliveryPolicy: { maximumRedeliveries: 0 } } }),
+    {},
+  ).warnings;
   assert.match(withRedelivery?.message ?? '', /^scheduled and delayed messages, and messages waiting for a broker redelivery, are kept/);
 });
 

@@ -124,4 +124,3 @@ function clientRedeliveryStacks(c: BrokerCluster): Problem | undefined {
       'spec.broker.redelivery alone decide',
   };
 }
-

@@ -19,7 +19,11 @@ export type Write =
 const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
 
 function sameOwners(a: KubernetesObject, b: KubernetesObject): boolean {
-  const uids = (o: KubernetesObject) => (o.metadata?.ownerReferences ?? []).map((r) => r.uid).sort().join(',');
+  const uids = (o: KubernetesObject) =>
+    (o.metadata?.ownerReferences ?? [])
+      .map((r) => r.uid)
+      .sort()
+      .join(',');
   return uids(a) === uids(b);
 }
 

@@ -23,7 +23,11 @@ function elected(index: number | undefined, at = NOW): ElectionSnapshot {
   return snap;
 }
 
-const readyPod = (p: V1Pod): V1Pod => ({ ...p, metadata: { ...p.metadata, uid: `uid-${p.metadata?.name}` }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+const readyPod = (p: V1Pod): V1Pod => ({
+  ...p,
+  metadata: { ...p.metadata, uid: `uid-${p.metadata?.name}` },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+});
 
 /** Every owned object as a cache holds it after a converged reconcile with this master. */
 function converged(c: BrokerCluster, masterIndex: number | undefined, patch: (o: KubernetesObject) => KubernetesObject = (o) => o): KubernetesObject[] {
@@ -51,7 +55,9 @@ test('a new cluster: the master Service is created selecting nobody, then every 
   const p = plan(observation(cluster(), [], { election: ZK_READY }), {});
   assert.equal(p.switchMaster?.spec?.selector?.['amqkeeper.io/node'], 'none');
   const kinds = p.writes.map((w) => `${w.verb} ${w.object.kind}/${w.object.metadata?.name}`);
-  assert.ok(kinds.includes('apply ConfigMap/xl-broker-config') && kinds.includes('apply Pod/xl-broker-2') && kinds.includes('apply PersistentVolumeClaim/data-xl-zk-0'));
+  assert.ok(
+    kinds.includes('apply ConfigMap/xl-broker-config') && kinds.includes('apply Pod/xl-broker-2') && kinds.includes('apply PersistentVolumeClaim/data-xl-zk-0'),
+  );
   assert.ok(kinds.indexOf('apply ConfigMap/xl-zk-config') < kinds.indexOf('apply Pod/xl-zk-0'), 'configuration before pods');
   assert.ok(!kinds.some((k) => k.includes('xl-master')), 'the master Service is not applied twice');
   assert.equal(p.roll.action, 'none');
@@ -96,13 +102,21 @@ test('failover: the master Service moves to the new master first, the failover i
   const p = plan(observation(c2, live, { election: elected(2) }), memory);
   const svc = p.switchMaster as V1Service;
   assert.equal(svc.spec?.selector?.['amqkeeper.io/node'], '2');
-  assert.deepEqual(svc.spec?.ports?.map((x) => x.targetPort), [61618, 8163]);
+  assert.deepEqual(
+    svc.spec?.ports?.map((x) => x.targetPort),
+    [61618, 8163],
+  );
   assert.equal(p.status.master, 'xl-broker-2');
   assert.equal(p.status.failovers, 1);
   assert.deepEqual(p.status.lastFailover, { from: 'xl-broker-0', to: 'xl-broker-2', at: NOW.toISOString(), durationMs: 3_000 });
   assert.deepEqual(reasons(p), ['MasterElected']);
-  const labels = p.writes.filter((w) => w.verb === 'patch' && w.object.kind === 'Pod').map((w) => [w.object.metadata?.name, w.object.metadata?.labels?.['amqkeeper.io/role']]);
-  assert.deepEqual(labels, [['xl-broker-0', 'slave'], ['xl-broker-2', 'master']]);
+  const labels = p.writes
+    .filter((w) => w.verb === 'patch' && w.object.kind === 'Pod')
+    .map((w) => [w.object.metadata?.name, w.object.metadata?.labels?.['amqkeeper.io/role']]);
+  assert.deepEqual(labels, [
+    ['xl-broker-0', 'slave'],
+    ['xl-broker-2', 'master'],
+  ]);
   Object.assign(memory, p.remember);
   // The cache still shows the status before the write: the same change is not recorded twice.
   assert.deepEqual(reasons(plan(observation(c2, live, { election: elected(2) }), memory)), []);
@@ -116,7 +130,11 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
   const inSync = { inSync: true, reason: 'InSync' as const, message: 'both slaves acknowledged a checkpoint' };
   const p = plan(observation(c, live, { election: elected(1), sync: inSync }), {});
   assert.deepEqual(p.roll, { action: 'restart', pod: 'xl-broker-0', reason: 'slave first' });
-  assert.deepEqual(p.writes.filter((w) => w.verb === 'delete').map((w) => [w.object.metadata?.name, w.object.metadata?.uid]), [['xl-broker-0', 'uid-xl-broker-0']], 'the instance observed, by uid');
+  assert.deepEqual(
+    p.writes.filter((w) => w.verb === 'delete').map((w) => [w.object.metadata?.name, w.object.metadata?.uid]),
+    [['xl-broker-0', 'uid-xl-broker-0']],
+    'the instance observed, by uid',
+  );
   assert.deepEqual(reasons(p), ['PodRestarted']);
   assert.equal(p.requeueAfterMs, PROGRESS_MS);
 
@@ -126,7 +144,9 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
   assert.ok(!held.writes.some((w) => w.verb === 'delete'));
   assert.equal(held.requeueAfterMs, 2_000, 'looks again when the check says');
 
-  const onlyMaster = live.map((o) => (o.metadata?.name === 'xl-broker-1' ? o : converged(c, 1).find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name) ?? o));
+  const onlyMaster = live.map((o) =>
+    o.metadata?.name === 'xl-broker-1' ? o : (converged(c, 1).find((x) => x.kind === o.kind && x.metadata?.name === o.metadata?.name) ?? o),
+  );
   const stale = plan(observation(c, onlyMaster, { election: elected(1), sync: { ...inSync, confirmedAt: NOW.getTime() - 60_000 } }), {});
   assert.equal(stale.roll.action, 'wait', 'the master waits for a proof made just now');
   assert.equal(stale.recheck, true);
@@ -138,7 +158,9 @@ test('roll: one slave at a time while the slaves are in sync, never while they a
 
 test('roll after an operator start or while ZooKeeper cannot be read: no serving broker is restarted', () => {
   const c = withStatus(running('xl-broker-1'));
-  const live = converged(c, 1, (o) => (o.metadata?.name === 'xl-broker-1' ? { ...o, metadata: { ...o.metadata, annotations: { 'amqkeeper.io/revision': 'old' } } } : o));
+  const live = converged(c, 1, (o) =>
+    o.metadata?.name === 'xl-broker-1' ? { ...o, metadata: { ...o.metadata, annotations: { 'amqkeeper.io/revision': 'old' } } } : o,
+  );
   for (const election of [ZK_READY, { ...elected(1), connected: false }]) {
     const p = plan(observation(c, live, { election }), {});
     assert.equal(p.roll.action, 'wait', JSON.stringify(election));
@@ -156,10 +178,16 @@ test('a refused spec: nothing but the master Service is written, the Warning is 
   assert.equal(p.switchMaster?.spec?.selector?.['amqkeeper.io/node'], '2', 'clients still follow the master');
   assert.deepEqual(p.writes, []);
   assert.equal(p.roll.action, 'none');
-  assert.deepEqual(reasons(p).filter((r) => r === 'InvalidSpec'), ['InvalidSpec']);
+  assert.deepEqual(
+    reasons(p).filter((r) => r === 'InvalidSpec'),
+    ['InvalidSpec'],
+  );
   assert.equal(p.requeueAfterMs, BLOCKED_MS);
   assert.match(p.status.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec.persistence.storageClassName/);
-  assert.deepEqual(reasons(plan(o, { ...p.remember })).filter((r) => r === 'InvalidSpec'), []);
+  assert.deepEqual(
+    reasons(plan(o, { ...p.remember })).filter((r) => r === 'InvalidSpec'),
+    [],
+  );
 });
 
 test('a converged running cluster writes nothing and looks again at the resync', () => {
@@ -173,7 +201,9 @@ test('a converged running cluster writes nothing and looks again at the resync',
 });
 
 test('a failed reconcile: Reconciled=False with the error, and a Warning Event only for a new error or after a quiet period', () => {
-  const c = withStatus(running('xl-broker-1', { conditions: [{ type: 'Ready', status: 'True', reason: 'ClusterReady', message: '', lastTransitionTime: NOW.toISOString() }] }));
+  const c = withStatus(
+    running('xl-broker-1', { conditions: [{ type: 'Ready', status: 'True', reason: 'ClusterReady', message: '', lastTransitionTime: NOW.toISOString() }] }),
+  );
   const first = planFailure(c, {}, 'Pod "xl-broker-0" is invalid', NOW);
   assert.equal(first.event?.reason, 'ReconcileFailed');
   const cond = first.status.conditions?.find((x) => x.type === 'Reconciled');

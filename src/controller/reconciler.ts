@@ -53,7 +53,11 @@ export class Reconciler {
     try {
       await this.d.status.write(c, f.status);
     } catch (err) {
-      this.d.log.warn('could not write the failed reconcile to the status', { namespace: c.metadata.namespace, cluster: c.metadata.name, error: errorMessage(err) });
+      this.d.log.warn('could not write the failed reconcile to the status', {
+        namespace: c.metadata.namespace,
+        cluster: c.metadata.name,
+        error: errorMessage(err),
+      });
     }
     if (f.event) await this.d.events.record(c, f.event.type, f.event.reason, f.event.action, f.event.note);
   }

@@ -14,10 +14,7 @@ export interface PodView {
   outdated: boolean;
 }
 
-export type RollDecision =
-  | { action: 'none' }
-  | { action: 'wait'; reason: string }
-  | { action: 'restart'; pod: string; reason: string };
+export type RollDecision = { action: 'none' } | { action: 'wait'; reason: string } | { action: 'restart'; pod: string; reason: string };
 
 /** Whether taking a serving pod down is safe now; undefined: no such check (pod readiness only). */
 export interface RollGate {

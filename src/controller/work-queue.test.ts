@@ -8,14 +8,17 @@ test('a key runs on one worker at a time and adds during a run coalesce into one
   const runs: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const q = new WorkQueue(async (k) => {
-    running++;
-    maxRunning = Math.max(maxRunning, running);
-    runs.push(k);
-    if (runs.length === 1) await gate;
-    running--;
-    return {};
-  }, () => undefined);
+  const q = new WorkQueue(
+    async (k) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      runs.push(k);
+      if (runs.length === 1) await gate;
+      running--;
+      return {};
+    },
+    () => undefined,
+  );
   q.add('a');
   q.add('a');
   await new Promise((r) => setImmediate(r));

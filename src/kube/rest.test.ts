@@ -46,7 +46,11 @@ async function withServer(status: number, answer: string, fn: (rest: KubeRest, s
 
 test('a write sends JSON with the content type, the query and the token', async () => {
   await withServer(200, '{"kind":"Pod"}', async (rest, seen) => {
-    await rest.send('PATCH', '/api/v1/namespaces/n/pods/p', { query: { fieldManager: 'm', force: true }, body: { a: 1 }, contentType: 'application/apply-patch+yaml' });
+    await rest.send('PATCH', '/api/v1/namespaces/n/pods/p', {
+      query: { fieldManager: 'm', force: true },
+      body: { a: 1 },
+      contentType: 'application/apply-patch+yaml',
+    });
     assert.equal(seen[0]?.method, 'PATCH');
     assert.equal(seen[0]?.url, '/api/v1/namespaces/n/pods/p?fieldManager=m&force=true');
     assert.equal(seen[0]?.headers['content-type'], 'application/apply-patch+yaml');
@@ -64,7 +68,10 @@ test('a read returns the parsed body', async () => {
 test('requests one after another share one kept-alive connection', async () => {
   await withServer(201, '{}', async (rest, seen) => {
     for (let i = 0; i < 3; i++) await rest.send('POST', '/apis/events.k8s.io/v1/namespaces/n/events', { body: { i } });
-    assert.deepEqual(seen.map((s) => s.connections), [1, 1, 1]);
+    assert.deepEqual(
+      seen.map((s) => s.connections),
+      [1, 1, 1],
+    );
   });
 });
 

@@ -21,7 +21,13 @@ test('no lease yet: take it, no transition counted', () => {
   const d = decide(undefined, { record: recordOf(undefined), atMs: 0 }, 0, wall, 'me', timing);
   assert.deepEqual(d, {
     kind: 'write',
-    spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2026-11-25T02:00:00.123000Z', renewTime: '2026-11-25T02:00:00.123000Z', leaseTransitions: 0 },
+    spec: {
+      holderIdentity: 'me',
+      leaseDurationSeconds: 15,
+      acquireTime: '2026-11-25T02:00:00.123000Z',
+      renewTime: '2026-11-25T02:00:00.123000Z',
+      leaseTransitions: 0,
+    },
   });
 });
 
@@ -49,7 +55,13 @@ test('renewing keeps acquireTime and the transition count', () => {
   const d = decide(spec, { record: recordOf(spec), atMs: 0 }, 0, wall, 'me', timing);
   assert.deepEqual(d, {
     kind: 'write',
-    spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: '2026-11-25T01:00:00.000000Z', renewTime: '2026-11-25T02:00:00.123000Z', leaseTransitions: 3 },
+    spec: {
+      holderIdentity: 'me',
+      leaseDurationSeconds: 15,
+      acquireTime: '2026-11-25T01:00:00.000000Z',
+      renewTime: '2026-11-25T02:00:00.123000Z',
+      leaseTransitions: 3,
+    },
   });
 });
 

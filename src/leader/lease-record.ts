@@ -45,9 +45,7 @@ export interface Observation {
   atMs: number;
 }
 
-export type Decision =
-  | { kind: 'wait'; holder: string; expiresInMs: number }
-  | { kind: 'write'; spec: LeaseSpec };
+export type Decision = { kind: 'wait'; holder: string; expiresInMs: number } | { kind: 'write'; spec: LeaseSpec };
 
 /** holderIdentity of a Lease nobody holds. */
 export const NO_HOLDER = '';
@@ -63,14 +61,7 @@ export function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-export function decide(
-  spec: LeaseSpec | undefined,
-  seen: Observation,
-  nowMs: number,
-  wallNow: Date,
-  identity: string,
-  timing: ElectionTiming,
-): Decision {
+export function decide(spec: LeaseSpec | undefined, seen: Observation, nowMs: number, wallNow: Date, identity: string, timing: ElectionTiming): Decision {
   const holder = spec?.holderIdentity ?? NO_HOLDER;
   if (holder !== NO_HOLDER && holder !== identity) {
     const durationMs = (spec?.leaseDurationSeconds ?? timing.leaseDurationMs / 1000) * 1000;

@@ -10,7 +10,7 @@ export function createLogger(format: LogFormat = 'json', level = 'info'): Logger
       ? winston.format.combine(
           winston.format.timestamp(),
           winston.format.printf(({ timestamp, level: lvl, message, ...rest }) => {
-            const extra = Object.keys(rest).length > 0 ? ' ' + JSON.stringify(rest) : '';
+            const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
             return `${String(timestamp)} ${lvl.toUpperCase().padEnd(5)} ${String(message)}${extra}`;
           }),
         )

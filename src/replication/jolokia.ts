@@ -72,7 +72,7 @@ export class JolokiaClient {
     const answers = (Array.isArray(body) ? body : [body]) as JolokiaResponse[];
     return requests.map((req, i) => {
       const a = answers[i];
-      if (!a || a.status !== 200) {
+      if (a?.status !== 200) {
         const what = req.type === 'exec' ? `${req.operation} on ${req.mbean}` : `read of ${req.mbean}`;
         const kind = a?.status === 403 ? 'refused' : 'failed';
         throw new JolokiaError(`${url}: ${what}: ${a?.error ?? 'no answer'}`, kind);

@@ -13,7 +13,13 @@ test('decodes the master view of its slaves from a pattern read', () => {
       ],
     },
   });
-  assert.deepEqual(v, { position: 160389, slaves: [{ attached: true, position: 160389 }, { attached: false, position: 14696 }] });
+  assert.deepEqual(v, {
+    position: 160389,
+    slaves: [
+      { attached: true, position: 160389 },
+      { attached: false, position: 14696 },
+    ],
+  });
 });
 
 test('a slave or an unexpected answer is an error, not an empty view', () => {

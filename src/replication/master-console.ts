@@ -1,6 +1,6 @@
 // What the operator asks of the elected master through its web console: the
 // master's view of its slaves, and a checkpoint write.
-import { JolokiaClient, JolokiaError } from './jolokia';
+import { type JolokiaClient, JolokiaError } from './jolokia';
 
 export interface SlaveView {
   /** Caught up with the master's log (the master's own word for it). */

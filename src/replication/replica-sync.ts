@@ -77,7 +77,11 @@ function settled(state: SyncState, facts: GroupFacts): SyncVerdict {
   if (n < facts.expectedSlaves) {
     return { inSync: false, reason: 'SlavesMissing', message: `${n} of ${facts.expectedSlaves} slaves are in the ZooKeeper group` };
   }
-  const verdict: SyncVerdict = { inSync: true, reason: 'InSync', message: `${n} of ${facts.expectedSlaves} slaves acknowledged a write made after they attached` };
+  const verdict: SyncVerdict = {
+    inSync: true,
+    reason: 'InSync',
+    message: `${n} of ${facts.expectedSlaves} slaves acknowledged a write made after they attached`,
+  };
   if (state.confirmedAt !== undefined) verdict.confirmedAt = state.confirmedAt;
   return verdict;
 }
@@ -109,12 +113,7 @@ export function judgeGroup(state: SyncState, facts: GroupFacts): SyncVerdict | '
 export type ViewStep = { verdict: SyncVerdict } | { write: true };
 
 /** With the master's view of its slaves: covers what a checkpoint proved, or asks for one. */
-export function judgeView(
-  state: SyncState,
-  facts: GroupFacts,
-  view: { slaves: { attached: boolean; position: number }[] },
-  now: number,
-): ViewStep {
+export function judgeView(state: SyncState, facts: GroupFacts, view: { slaves: { attached: boolean; position: number }[] }, now: number): ViewStep {
   const attached = view.slaves.filter((s) => s.attached);
   if (attached.length < facts.slaves.length) {
     const uncovered = facts.slaves.filter((s) => !state.covered.has(s.memberId)).map((s) => s.memberId);

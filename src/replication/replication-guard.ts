@@ -91,9 +91,8 @@ export class ReplicationGuard {
       });
     }
     const last = state.last?.master === facts.master ? state.last.verdict : undefined;
-    const verdict: SyncVerdict = last && !last.inSync
-      ? { ...last }
-      : { inSync: false, reason: 'CheckpointPending', message: 'asking the master console about the slaves' };
+    const verdict: SyncVerdict =
+      last && !last.inSync ? { ...last } : { inSync: false, reason: 'CheckpointPending', message: 'asking the master console about the slaves' };
     // A running check queues the cluster when it is done; otherwise look again when the next one may start.
     verdict.retryInMs = state.probe ? undefined : Math.max(50, state.notBefore - now);
     return verdict;

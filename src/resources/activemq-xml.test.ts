@@ -98,7 +98,12 @@ test('the discard strategy drops dead letters; no deadLetter keeps the broker de
 test('redelivery: destinations without a defaultPolicy render no defaultEntry (so fallbackToDeadLetter applies); redelivery: {} is ActiveMQ defaults for all', () => {
   const listed = create(
     renderActiveMqXml(
-      cluster({ broker: { schedulerSupport: true, redelivery: { fallbackToDeadLetter: false, destinations: [{ queue: 'orders.>', policy: { maximumRedeliveries: 2 } }] } } }),
+      cluster({
+        broker: {
+          schedulerSupport: true,
+          redelivery: { fallbackToDeadLetter: false, destinations: [{ queue: 'orders.>', policy: { maximumRedeliveries: 2 } }] },
+        },
+      }),
       0,
     ),
   );

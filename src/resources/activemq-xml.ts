@@ -82,9 +82,7 @@ function addDestinationPolicy(broker: XMLBuilder, c: BrokerCluster): void {
   if (dl) addDeadLetterStrategy(queue, dl);
   const topic = entries.ele(CORE_NS, 'policyEntry', { topic: '>' });
   // The distribution's default: keep slow topic consumers from stalling the broker.
-  topic
-    .ele(CORE_NS, 'pendingMessageLimitStrategy')
-    .ele(CORE_NS, 'constantPendingMessageLimitStrategy', { limit: '1000' });
+  topic.ele(CORE_NS, 'pendingMessageLimitStrategy').ele(CORE_NS, 'constantPendingMessageLimitStrategy', { limit: '1000' });
   if (dl) addDeadLetterStrategy(topic, dl);
 }
 
@@ -103,11 +101,7 @@ function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
   if (!r) return;
   const plugin = broker
     .ele(CORE_NS, 'plugins')
-    .ele(
-      CORE_NS,
-      'redeliveryPlugin',
-      attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }),
-    );
+    .ele(CORE_NS, 'redeliveryPlugin', attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }));
   const map = plugin.ele(CORE_NS, 'redeliveryPolicyMap').ele(CORE_NS, 'redeliveryPolicyMap');
   const destinations = r.destinations ?? [];
   if (destinations.length > 0) {
@@ -182,15 +176,11 @@ export function renderActiveMqXml(c: BrokerCluster, i: number): string {
   const limits = storeLimits(c);
   usage.ele(CORE_NS, 'storeUsage').ele(CORE_NS, 'storeUsage', { limit: `${limits.storeMb} mb` });
   usage.ele(CORE_NS, 'tempUsage').ele(CORE_NS, 'tempUsage', { limit: `${limits.tempMb} mb` });
-  broker
-    .ele(CORE_NS, 'transportConnectors')
-    .ele(CORE_NS, 'transportConnector', {
-      name: 'openwire',
-      uri: `tcp://0.0.0.0:${ports.openwire}?maximumConnections=1000&wireFormat.maxFrameSize=104857600`,
-    });
-  broker
-    .ele(CORE_NS, 'shutdownHooks')
-    .ele(BEANS_NS, 'bean', { class: 'org.apache.activemq.hooks.SpringContextHook' });
+  broker.ele(CORE_NS, 'transportConnectors').ele(CORE_NS, 'transportConnector', {
+    name: 'openwire',
+    uri: `tcp://0.0.0.0:${ports.openwire}?maximumConnections=1000&wireFormat.maxFrameSize=104857600`,
+  });
+  broker.ele(CORE_NS, 'shutdownHooks').ele(BEANS_NS, 'bean', { class: 'org.apache.activemq.hooks.SpringContextHook' });
   // The web console (Jetty); host and port come from jetty.host/jetty.port.
   beans.ele(BEANS_NS, 'import', { resource: 'jetty.xml' });
   return doc.end({ prettyPrint: true });

@@ -17,7 +17,7 @@ export function renderNodeEnv(c: BrokerCluster, i: number): string {
     `AMQ_CONSOLE_PORT=${p.console}`,
     `AMQ_REPLICATION_PORT=${p.replication}`,
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** xml: each node's activemq.xml where already rendered. */

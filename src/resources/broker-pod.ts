@@ -45,11 +45,7 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
       { name: 'console', containerPort: p.console },
       { name: 'replication', containerPort: p.replication },
     ],
-    volumeMounts: [
-      { name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true },
-      { name: 'data', mountPath: BROKER_DATA_DIR },
-      TMP_MOUNT,
-    ],
+    volumeMounts: [{ name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true }, { name: 'data', mountPath: BROKER_DATA_DIR }, TMP_MOUNT],
     // Ready = serves clients (master) or is attached to the master (slave).
     // No liveness probe: a slave waits for a master for as long as it takes,
     // and the master Service follows ZooKeeper, never a probe.

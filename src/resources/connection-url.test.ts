@@ -39,6 +39,9 @@ test('every client option lands in the URLs under the name the 5.16 client reads
 
 test('unset client options are left to the client defaults', () => {
   const c = cluster();
-  assert.equal(failoverUrl(c, () => 'h'), 'failover:(tcp://h:61616,tcp://h:61617,tcp://h:61618)?randomize=false');
+  assert.equal(
+    failoverUrl(c, () => 'h'),
+    'failover:(tcp://h:61616,tcp://h:61617,tcp://h:61618)?randomize=false',
+  );
   assert.equal(masterUrl(c), 'tcp://xl-master.mq.svc:61616');
 });

@@ -29,7 +29,7 @@ function clientOptions(c: BrokerCluster): Query {
 }
 
 function queryString(q: Query): string {
-  return q.length === 0 ? '' : '?' + q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
+  return q.length === 0 ? '' : `?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`;
 }
 
 /** failover:(tcp://<node-0 service>:<port 0>,...)?randomize=...&jms.* */

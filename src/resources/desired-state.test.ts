@@ -13,12 +13,32 @@ test('a managed cluster owns ZooKeeper and broker objects with the design names'
   assert.equal(d.masterService.metadata?.name, 'xl-master');
   assert.ok(!names.includes('Service/xl-master'), 'the master Service is applied apart, first');
   assert.ok(names.indexOf('ConfigMap/xl-broker-config') < names.indexOf('Service/xl-broker-0'), 'configuration before Services');
-  for (const n of ['ConfigMap/xl-zk-config', 'Service/xl-zk-hs', 'Service/xl-zk', 'PodDisruptionBudget/xl-zk', 'ConfigMap/xl-broker-config', 'Service/xl-broker-hs', 'Service/xl-broker-0', 'Service/xl-broker-2', 'PodDisruptionBudget/xl-broker', 'ConfigMap/xl-connection']) {
+  for (const n of [
+    'ConfigMap/xl-zk-config',
+    'Service/xl-zk-hs',
+    'Service/xl-zk',
+    'PodDisruptionBudget/xl-zk',
+    'ConfigMap/xl-broker-config',
+    'Service/xl-broker-hs',
+    'Service/xl-broker-0',
+    'Service/xl-broker-2',
+    'PodDisruptionBudget/xl-broker',
+    'ConfigMap/xl-connection',
+  ]) {
     assert.ok(names.includes(n), n);
   }
-  assert.deepEqual(d.zkPods.map((p) => p.metadata?.name), ['xl-zk-0', 'xl-zk-1', 'xl-zk-2']);
-  assert.deepEqual(d.brokerPods.map((p) => p.metadata?.name), ['xl-broker-0', 'xl-broker-1', 'xl-broker-2']);
-  assert.deepEqual(d.claims.map((p) => p.metadata?.name), ['data-xl-zk-0', 'data-xl-zk-1', 'data-xl-zk-2', 'data-xl-broker-0', 'data-xl-broker-1', 'data-xl-broker-2']);
+  assert.deepEqual(
+    d.zkPods.map((p) => p.metadata?.name),
+    ['xl-zk-0', 'xl-zk-1', 'xl-zk-2'],
+  );
+  assert.deepEqual(
+    d.brokerPods.map((p) => p.metadata?.name),
+    ['xl-broker-0', 'xl-broker-1', 'xl-broker-2'],
+  );
+  assert.deepEqual(
+    d.claims.map((p) => p.metadata?.name),
+    ['data-xl-zk-0', 'data-xl-zk-1', 'data-xl-zk-2', 'data-xl-broker-0', 'data-xl-broker-1', 'data-xl-broker-2'],
+  );
   for (const o of [d.masterService, ...d.applied, ...d.zkPods, ...d.brokerPods]) {
     assert.equal(o.metadata?.ownerReferences?.[0]?.kind, 'BrokerCluster', `${o.metadata?.name} is owned`);
     assert.equal(o.metadata?.labels?.['amqkeeper.io/cluster'], 'xl');
@@ -38,10 +58,20 @@ test('an external ensemble means no ZooKeeper objects; deleteClaim makes claims 
 test('per-node Services and pods carry the node ports base+i', () => {
   const d = desiredState(cluster(), none);
   const svc = d.applied.find((o) => o.metadata?.name === 'xl-broker-2') as V1Service;
-  assert.deepEqual(svc.spec?.ports?.map((p) => [p.name, p.port]), [['openwire', 61618], ['console', 8163], ['replication', 63633]]);
+  assert.deepEqual(
+    svc.spec?.ports?.map((p) => [p.name, p.port]),
+    [
+      ['openwire', 61618],
+      ['console', 8163],
+      ['replication', 63633],
+    ],
+  );
   assert.deepEqual(svc.spec?.selector, { 'amqkeeper.io/cluster': 'xl', 'amqkeeper.io/component': 'broker', 'amqkeeper.io/node': '2' });
   const pod = d.brokerPods[1];
-  assert.deepEqual(pod?.spec?.containers[0]?.ports?.map((p) => p.containerPort), [61617, 8162, 63632]);
+  assert.deepEqual(
+    pod?.spec?.containers[0]?.ports?.map((p) => p.containerPort),
+    [61617, 8162, 63632],
+  );
   const cm = d.applied.find((o) => o.metadata?.name === 'xl-broker-config') as V1ConfigMap;
   assert.deepEqual(Object.keys(cm.data ?? {}).sort(), ['activemq-0.xml', 'activemq-1.xml', 'activemq-2.xml', 'node-0.env', 'node-1.env', 'node-2.env']);
   assert.match(cm.data?.['node-1.env'] ?? '', /AMQ_CONSOLE_PORT=8162/);
@@ -50,7 +80,13 @@ test('per-node Services and pods carry the node ports base+i', () => {
 test('the master Service selects only the elected node, on that node ports, and nothing without a master', () => {
   const elected = desiredState(cluster(), { masterIndex: 2, roles: new Map() }).masterService;
   assert.equal(elected.spec?.selector?.['amqkeeper.io/node'], '2');
-  assert.deepEqual(elected.spec?.ports?.map((p) => [p.port, p.targetPort]), [[61616, 61618], [8161, 8163]]);
+  assert.deepEqual(
+    elected.spec?.ports?.map((p) => [p.port, p.targetPort]),
+    [
+      [61616, 61618],
+      [8161, 8163],
+    ],
+  );
   const nobody = desiredState(cluster(), none).masterService;
   assert.equal(nobody.spec?.selector?.['amqkeeper.io/node'], 'none');
 });

@@ -28,9 +28,15 @@ test('every pod meets the restricted Pod Security Standard and gets no API token
       assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${name}/${c.name}`);
       assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL'], `${name}/${c.name}`);
       assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${name}/${c.name}`);
-      assert.ok(c.volumeMounts?.some((m) => m.mountPath === '/tmp'), `${name}/${c.name} has a writable /tmp`);
+      assert.ok(
+        c.volumeMounts?.some((m) => m.mountPath === '/tmp'),
+        `${name}/${c.name} has a writable /tmp`,
+      );
     }
-    assert.ok(spec.volumes?.every((v) => !v.hostPath), `${name} uses no hostPath`);
+    assert.ok(
+      spec.volumes?.every((v) => !v.hostPath),
+      `${name} uses no hostPath`,
+    );
   }
 });
 

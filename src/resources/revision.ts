@@ -16,5 +16,8 @@ function stable(value: unknown): unknown {
 }
 
 export function revisionOf(...parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(stable(parts))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(stable(parts)))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -38,11 +38,7 @@ export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
         ],
         // Ready only while serving in a quorum (images/zookeeper/ready.sh): the roll waits on it.
         readinessProbe: { exec: { command: [ZK_READY_SCRIPT, String(ZK_CLIENT_PORT)] }, periodSeconds: 5, timeoutSeconds: 5 },
-        volumeMounts: [
-          { name: 'config', mountPath: '/conf', readOnly: true },
-          { name: 'data', mountPath: '/data' },
-          TMP_MOUNT,
-        ],
+        volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }, { name: 'data', mountPath: '/data' }, TMP_MOUNT],
         resources: c.spec.zookeeper.resources as NonNullable<PodSpec['containers'][number]['resources']> | undefined,
         securityContext: restrictedContainerSecurity(),
       },

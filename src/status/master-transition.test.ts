@@ -16,12 +16,18 @@ test('first election: MasterElected, no failover', () => {
   const t = masterTransition({}, snap('xl-broker-0', t0), t0);
   assert.equal(t.fields.master, 'xl-broker-0');
   assert.equal(t.fields.failovers, 0);
-  assert.deepEqual(t.events.map((e) => e.reason), ['MasterElected']);
+  assert.deepEqual(
+    t.events.map((e) => e.reason),
+    ['MasterElected'],
+  );
 });
 
 test('loss then election of a slave: MasterLost, then MasterElected with the gap, one failover', () => {
   const lost = masterTransition({ master: 'xl-broker-0', failovers: 0 }, snap(undefined, t0), t0);
-  assert.deepEqual(lost.events.map((e) => [e.type, e.reason]), [['Warning', 'MasterLost']]);
+  assert.deepEqual(
+    lost.events.map((e) => [e.type, e.reason]),
+    [['Warning', 'MasterLost']],
+  );
   assert.equal(lost.fields.master, undefined);
   assert.equal(lost.fields.previousMaster, 'xl-broker-0');
   const t1 = new Date(t0.getTime() + 1234);

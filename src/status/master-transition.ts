@@ -30,7 +30,7 @@ function pick(s: BrokerClusterStatus): MasterFields {
 export function masterTransition(old: BrokerClusterStatus, snap: ElectionSnapshot | undefined, now: Date): Transition {
   const fields = pick(old);
   // Unknown or unreachable: the last known state stands, nothing is decided.
-  if (!snap || !snap.known || !snap.connected) return { fields, events: [] };
+  if (!snap?.known || !snap.connected) return { fields, events: [] };
   const from = old.master;
   const to = snap.master?.pod;
   if (from === to) return { fields, events: [] };
@@ -56,9 +56,7 @@ export function masterTransition(old: BrokerClusterStatus, snap: ElectionSnapsho
     next.failovers = (next.failovers ?? 0) + 1;
     next.lastFailover = { from: previous, to, at: at.toISOString(), durationMs };
   }
-  const note = previous
-    ? `${to} elected master (previous master ${previous}; no master for ${durationMs} ms)`
-    : `${to} elected master`;
+  const note = previous ? `${to} elected master (previous master ${previous}; no master for ${durationMs} ms)` : `${to} elected master`;
   events.push({ type: 'Normal', reason: 'MasterElected', note });
   return { fields: next, events };
 }

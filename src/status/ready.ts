@@ -7,5 +7,9 @@ export function ready(blocked: boolean, parts: Record<'ZooKeeperReady' | 'Broker
   if (blocked) return { status: 'False', reason: 'SpecNotApplied', message: 'the spec cannot run as it is; see the Warning condition' };
   const notTrue = Object.entries(parts).filter(([, v]) => v.status !== 'True');
   if (notTrue.length === 0) return { status: 'True', reason: 'ClusterReady', message: 'a master serves and every node is ready' };
-  return { status: 'False', reason: NOT_READY_REASON[notTrue[0]![0] as keyof typeof NOT_READY_REASON], message: notTrue.map(([k, v]) => `${k}: ${v.message}`).join('; ') };
+  return {
+    status: 'False',
+    reason: NOT_READY_REASON[notTrue[0]![0] as keyof typeof NOT_READY_REASON],
+    message: notTrue.map(([k, v]) => `${k}: ${v.message}`).join('; '),
+  };
 }

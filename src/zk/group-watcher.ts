@@ -101,9 +101,7 @@ export class GroupWatcher {
       if (!this.stopped && !this.again) this.emit([]);
       return;
     }
-    const members = await Promise.all(
-      children.map(async (node) => ({ node, data: await getData(client, `${this.path}/${node}`, this.watch) })),
-    );
+    const members = await Promise.all(children.map(async (node) => ({ node, data: await getData(client, `${this.path}/${node}`, this.watch) })));
     // A child that vanished between the two reads is simply not a member any more.
     const present = members.filter((m) => m.data !== undefined) as RawMember[];
     if (!this.stopped && !this.again) this.emit(present);

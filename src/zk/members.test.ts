@@ -18,15 +18,21 @@ test('the elector (lowest sequence) names the master; it serves once its address
     ],
     'xlBroker',
   );
-  assert.deepEqual(view.members.map((m) => m.node), ['00000000003', '00000000004', '00000000005']);
+  assert.deepEqual(
+    view.members.map((m) => m.node),
+    ['00000000003', '00000000004', '00000000005'],
+  );
   assert.equal(view.master?.container, 'xl-broker-1');
   assert.deepEqual(view.problems, []);
   const members = statusMembers(view, isPod);
-  assert.deepEqual(members.map((m) => [m.pod, m.role]), [
-    ['xl-broker-0', 'slave'],
-    ['xl-broker-1', 'master'],
-    ['xl-broker-2', 'slave'],
-  ]);
+  assert.deepEqual(
+    members.map((m) => [m.pod, m.role]),
+    [
+      ['xl-broker-0', 'slave'],
+      ['xl-broker-1', 'master'],
+      ['xl-broker-2', 'slave'],
+    ],
+  );
   assert.equal(members[1]?.memberId, '0000000004');
 });
 
@@ -39,7 +45,10 @@ test('elected but without an address is not yet a master', () => {
 test('a published capture decodes: the elector elects itself', () => {
   const view = decodeGroup(
     [
-      { node: '00000000000', data: '{"id":"localhost","container":null,"address":"tcp://192.168.101.69:46019","position":-1,"weight":1,"elected":"0000000000"}' },
+      {
+        node: '00000000000',
+        data: '{"id":"localhost","container":null,"address":"tcp://192.168.101.69:46019","position":-1,"weight":1,"elected":"0000000000"}',
+      },
       { node: '00000000001', data: '{"id":"localhost","container":null,"address":null,"position":-1,"weight":1,"elected":null}' },
     ],
     'localhost',

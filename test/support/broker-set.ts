@@ -84,7 +84,13 @@ export class BrokerSet {
     // broker runs the store classes the distribution patches.
     const classLog = `-Xlog:class+load=info:file=${this.classLoadLog(i)}`;
     const javaOpts = [process.env.JAVA_OPTS, classLog, ...this.extraJavaOpts].filter(Boolean).join(' ');
-    const b = await startBroker({ configDir: this.configDir, index: i, dataDir: join(this.work, 'data', `node-${i}`), hostnameOverride: '127.0.0.1', javaOpts });
+    const b = await startBroker({
+      configDir: this.configDir,
+      index: i,
+      dataDir: join(this.work, 'data', `node-${i}`),
+      hostnameOverride: '127.0.0.1',
+      javaOpts,
+    });
     this.brokers.set(i, b);
     void b.exited.then((code) => this.exitedOnItsOwn(i, b, code));
     return b;

@@ -1,29 +1,29 @@
 // Starts ActiveMQ broker nodes for tests through images/broker/entrypoint.sh,
 // the same script the container image runs.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
-const REPO_DIR = path.resolve(__dirname, "..", "..");
-const ENTRYPOINT = path.join(REPO_DIR, "images", "broker", "entrypoint.sh");
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const ENTRYPOINT = path.join(REPO_DIR, 'images', 'broker', 'entrypoint.sh');
 const fetched = new Map<string, Promise<string>>();
 
 /** The last line a fetch script (path from the repository root) prints (a cached path), run once per process. */
 function fetchedPath(script: string): Promise<string> {
   let p = fetched.get(script);
   if (p === undefined) {
-    p = execFileP("bash", [path.join(REPO_DIR, script)], { maxBuffer: 16 * 1024 * 1024 })
+    p = execFileP('bash', [path.join(REPO_DIR, script)], { maxBuffer: 16 * 1024 * 1024 })
       .then(({ stdout }) => {
-        const out = stdout.trim().split("\n").pop() ?? "";
-        if (out === "") throw new Error(`${script} printed no path`);
+        const out = stdout.trim().split('\n').pop() ?? '';
+        if (out === '') throw new Error(`${script} printed no path`);
         return out;
       })
       .catch((e: unknown) => {
         fetched.delete(script);
         const err = e as { stderr?: string; message?: string };
-        throw new Error(`${script} failed: ${(err.stderr ?? "").trim() || String(err.message)}`);
+        throw new Error(`${script} failed: ${(err.stderr ?? '').trim() || String(err.message)}`);
       });
     fetched.set(script, p);
   }
@@ -32,12 +32,12 @@ function fetchedPath(script: string): Promise<string> {
 
 /** ACTIVEMQ_HOME from broker/assemble.sh (assembled once, then cached). */
 export function activemqHome(): Promise<string> {
-  return fetchedPath("broker/assemble.sh");
+  return fetchedPath('broker/assemble.sh');
 }
 
 /** The Byteman agent jar from hack/fetch-byteman.sh (for -javaagent:). */
 export function bytemanAgent(): Promise<string> {
-  return fetchedPath("hack/fetch-byteman.sh");
+  return fetchedPath('hack/fetch-byteman.sh');
 }
 
 export interface BrokerOptions {
@@ -77,15 +77,15 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const b of live) b.kill("SIGKILL");
+  process.once('exit', () => {
+    for (const b of live) b.kill('SIGKILL');
   });
 }
 
 export async function startBroker(opts: BrokerOptions): Promise<BrokerProcess> {
   const home = await activemqHome();
   mkdirSync(opts.dataDir, { recursive: true });
-  const logFile = opts.logFile ?? path.join(opts.dataDir, "broker.log");
+  const logFile = opts.logFile ?? path.join(opts.dataDir, 'broker.log');
   mkdirSync(path.dirname(logFile), { recursive: true });
 
   const env: NodeJS.ProcessEnv = {
@@ -100,24 +100,24 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerProcess> {
     ...(opts.env ?? {}),
   };
 
-  const fd = openSync(logFile, "a");
+  const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
     // Same process group as the test runner: a Ctrl-C also ends the brokers.
-    child = spawn("bash", [ENTRYPOINT], { env, stdio: ["ignore", fd, fd] });
+    child = spawn('bash', [ENTRYPOINT], { env, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
   await new Promise<void>((resolve, reject) => {
-    child.once("spawn", () => resolve());
-    child.once("error", (e) => reject(new Error(`cannot start ${ENTRYPOINT}: ${e.message}`)));
+    child.once('spawn', () => resolve());
+    child.once('error', (e) => reject(new Error(`cannot start ${ENTRYPOINT}: ${e.message}`)));
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`no pid for ${ENTRYPOINT}`);
 
   let running = true;
   const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
+    child.once('exit', (code) => {
       running = false;
       live.delete(broker);
       resolve(code);
@@ -131,7 +131,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerProcess> {
     get running() {
       return running;
     },
-    kill(signal: NodeJS.Signals = "SIGTERM") {
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (!running) return;
       try {
         process.kill(pid, signal);

@@ -1,14 +1,14 @@
 // Test harness wrapper around hack/control-plane.sh: a real etcd +
 // kube-apiserver + controller-manager + scheduler (and optionally kwok fake
 // nodes) on 127.0.0.1, in a fresh temp state dir per call.
-import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
-import * as path from "node:path";
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import * as path from 'node:path';
 
-const repoDir = path.resolve(__dirname, "..", "..");
-const hack = (script: string): string => path.join(repoDir, "hack", script);
+const repoDir = path.resolve(__dirname, '..', '..');
+const hack = (script: string): string => path.join(repoDir, 'hack', script);
 
 export interface ControlPlane {
   /** Admin (system:masters) kubeconfig for the cluster. */
@@ -22,7 +22,7 @@ export interface ControlPlane {
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: repoDir, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${[file, ...args].join(" ")} failed (${err.code ?? err.signal}):\n${stderr}`));
+      if (err) reject(new Error(`${[file, ...args].join(' ')} failed (${err.code ?? err.signal}):\n${stderr}`));
       else resolve(stdout);
     });
   });
@@ -30,14 +30,14 @@ function run(file: string, args: string[]): Promise<string> {
 
 /** Path of the kubectl that hack/build-k8s.sh builds (same naming as that script). */
 export function kubectlPath(): string {
-  const versions = readFileSync(hack("versions.env"), "utf8");
+  const versions = readFileSync(hack('versions.env'), 'utf8');
   const get = (key: string): string => {
-    const m = new RegExp(`^${key}=(\\S+)`, "m").exec(versions);
+    const m = new RegExp(`^${key}=(\\S+)`, 'm').exec(versions);
     if (!m?.[1]) throw new Error(`${key} missing from hack/versions.env`);
     return m[1];
   };
-  const cacheRoot = process.env.AMQ_KEEPER_CACHE ?? path.join(homedir(), ".cache", "amq-keeper");
-  return path.join(cacheRoot, `k8s-${get("K8S_VERSION")}-etcd-${get("ETCD_VERSION")}`, "bin", "kubectl");
+  const cacheRoot = process.env.AMQ_KEEPER_CACHE ?? path.join(homedir(), '.cache', 'amq-keeper');
+  return path.join(cacheRoot, `k8s-${get('K8S_VERSION')}-etcd-${get('ETCD_VERSION')}`, 'bin', 'kubectl');
 }
 
 /**
@@ -49,38 +49,38 @@ export function kubectlPath(): string {
  * the state dir (logs) after stop().
  */
 export async function startControlPlane(opts: { kwok?: boolean; node?: boolean } = {}): Promise<ControlPlane> {
-  await run("bash", [hack("build-k8s.sh")]);
-  if (opts.kwok) await run("bash", [hack("build-kwok.sh")]);
+  await run('bash', [hack('build-k8s.sh')]);
+  if (opts.kwok) await run('bash', [hack('build-kwok.sh')]);
 
-  const stateDir = await mkdtemp(path.join(tmpdir(), "amq-keeper-cp-"));
-  const script = hack("control-plane.sh");
-  const keepState = process.env.KEEP_CONTROL_PLANE_STATE === "1";
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'amq-keeper-cp-'));
+  const script = hack('control-plane.sh');
+  const keepState = process.env.KEEP_CONTROL_PLANE_STATE === '1';
   // If the test process exits without stop(), still kill the daemons.
   const onExit = (): void => {
     try {
-      execFileSync("bash", [script, "down", stateDir], { stdio: "ignore" });
+      execFileSync('bash', [script, 'down', stateDir], { stdio: 'ignore' });
       if (!keepState) rmSync(stateDir, { recursive: true, force: true });
     } catch {
       // nothing more can be done while exiting
     }
   };
-  process.once("exit", onExit);
+  process.once('exit', onExit);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await run("bash", [script, "down", stateDir]);
-      process.removeListener("exit", onExit);
+      await run('bash', [script, 'down', stateDir]);
+      process.removeListener('exit', onExit);
       if (!keepState) await rm(stateDir, { recursive: true, force: true });
     })());
 
   try {
     // `up` tears down by itself on failure; its stderr names the failed component.
-    const flags = [...(opts.kwok ? ["--with-kwok"] : []), ...(opts.node ? ["--with-node"] : [])];
-    const out = await run("bash", [script, "up", stateDir, ...flags]);
-    return { kubeconfig: out.trim().split("\n").pop() || path.join(stateDir, "kubeconfig"), stateDir, stop };
+    const flags = [...(opts.kwok ? ['--with-kwok'] : []), ...(opts.node ? ['--with-node'] : [])];
+    const out = await run('bash', [script, 'up', stateDir, ...flags]);
+    return { kubeconfig: out.trim().split('\n').pop() || path.join(stateDir, 'kubeconfig'), stateDir, stop };
   } catch (err) {
-    process.removeListener("exit", onExit);
+    process.removeListener('exit', onExit);
     // The script's stderr says which component failed and why: keep it in the message, which is what reports show.
     const why = err instanceof Error ? err.message : String(err);
     throw new Error(`control plane failed to start (logs in ${stateDir}/logs): ${why}`, { cause: err });

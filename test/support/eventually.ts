@@ -15,7 +15,11 @@ export async function eventually<T>(
     if (Date.now() > deadline) {
       const why = last instanceof Error ? last.message : String(last);
       // What the harness can see of the parts involved, so a failure far away (CI) can be read.
-      const seen = opts.explain ? `\n${await Promise.resolve().then(opts.explain).catch((e: unknown) => `(explain failed: ${String(e)})`)}` : '';
+      const seen = opts.explain
+        ? `\n${await Promise.resolve()
+            .then(opts.explain)
+            .catch((e: unknown) => `(explain failed: ${String(e)})`)}`
+        : '';
       throw new Error(`${opts.what ?? 'condition'} not met within ${opts.timeoutMs ?? 30_000} ms: ${why}${seen}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));

@@ -41,8 +41,7 @@ export function runClient(args: string[], opts: ClientOptions = {}): ClientRun {
   p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
   p.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       if (!line.trim()) continue;
@@ -63,7 +62,15 @@ export function runClient(args: string[], opts: ClientOptions = {}): ClientRun {
       const fatal = events.find((e) => e.event === 'fatal');
       if (summary) resolve(summary);
       else if (fatal) reject(new Error(`client ${args[0]} ended (${code}) with a fatal line: ${JSON.stringify(fatal)}\n${stderr}`));
-      else reject(new Error(`client ${args[0]} ended (${code}) without a summary; its last lines: ${events.slice(-3).map((e) => JSON.stringify(e)).join('\n')}\n${stderr}`));
+      else
+        reject(
+          new Error(
+            `client ${args[0]} ended (${code}) without a summary; its last lines: ${events
+              .slice(-3)
+              .map((e) => JSON.stringify(e))
+              .join('\n')}\n${stderr}`,
+          ),
+        );
     });
   });
   return {
@@ -97,7 +104,21 @@ export interface ConsumeAllResult {
  * that "held back" and "lost" are told apart and both reported.
  */
 export async function consumeAll(url: string, queue: string, count: number, recover: () => Promise<void>, opts: ClientOptions = {}): Promise<ConsumeAllResult> {
-  const args = (idle: number) => ['consume', '--url', url, '--queue', queue, '--expect', String(count), '--idle-timeout-ms', String(idle), '--drain-ms', '1000', '--timeout-ms', '240000'];
+  const args = (idle: number) => [
+    'consume',
+    '--url',
+    url,
+    '--queue',
+    queue,
+    '--expect',
+    String(count),
+    '--idle-timeout-ms',
+    String(idle),
+    '--drain-ms',
+    '1000',
+    '--timeout-ms',
+    '240000',
+  ];
   const first = await runClient(args(15_000), opts).done;
   const missing1 = (first.missing as number[] | undefined) ?? [];
   const result: ConsumeAllResult = { count, distinct: Number(first.distinct), duplicates: Number(first.duplicates), lost: [], heldBack: [] };

@@ -21,7 +21,11 @@ export class ZkObserver {
   // One stable watcher: the client keeps a function once per path, however often it is set.
   private readonly watch = (): void => this.read();
 
-  constructor(connectString: string, private readonly path: string, private readonly brokerName: string) {
+  constructor(
+    connectString: string,
+    private readonly path: string,
+    private readonly brokerName: string,
+  ) {
     this.client = createClient(connectString, { sessionTimeout: 10_000, spinDelay: 100 });
   }
 
@@ -91,7 +95,11 @@ export class ServiceObserver {
   readonly history: Sample[] = [];
   private abort: AbortController | undefined;
 
-  constructor(private readonly config: KubeConfig, private readonly namespace: string, private readonly name: string) {}
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {}
 
   async start(): Promise<void> {
     const w = new Watch(this.config);

@@ -47,11 +47,11 @@ export async function startOperatorProcess(kubeconfig: string, o: OperatorProces
   const logFile = o.logFile ?? join(ROOT, '.state', `operator-${port}.log`);
   mkdirSync(join(logFile, '..'), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
-    process.execPath,
-    [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...(o.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } },
-  );
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...(o.args ?? [])], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...o.env },
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -59,7 +59,7 @@ export async function startOperatorProcess(kubeconfig: string, o: OperatorProces
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return text
       .split('\n')
-      .filter((l) => (l.startsWith(name + '{') || l.startsWith(name + ' ')) && !l.startsWith('#'))
+      .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && !l.startsWith('#'))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
   const deadline = Date.now() + 60_000;

@@ -76,6 +76,6 @@ export async function clusterHostsFile(kubeconfig: string, ns: string): Promise<
     if (p.spec?.subdomain) add(p.status?.podIP, `${p.spec.hostname ?? p.metadata?.name}.${p.spec.subdomain}.${ns}.svc`);
   }
   const file = join(mkdtempSync(join(tmpdir(), 'amq-keeper-hosts-')), 'hosts');
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
