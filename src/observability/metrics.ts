@@ -1,4 +1,4 @@
-// Prometheus metrics of the operator, served on --metrics-port.
+// Prometheus metrics of the operator, served on /metrics of --http-port.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
