@@ -236,8 +236,10 @@ describe('on the real node', () => {
     const operator = await getPod(cp.kubeconfig, 'amq-keeper', operatorPod);
     assert.ok((operator.status?.containerStatuses?.[0]?.restartCount ?? 0) > operatorRestarts, 'the operator container was restarted');
     const lines = (await k(['-n', 'amq-keeper', 'logs', operatorPod])).split('\n');
-    const first = (message: string) => lines.findIndex((l) => l.includes(`"message":"${message}"`));
-    assert.ok(first('restarting pod') > first('slaves in sync') && first('slaves in sync') >= 0, 'in sync before the first restart after the kill');
+    // (The logger appends a meta message to the message: match its start.)
+    const first = (message: string) => lines.findIndex((l) => l.includes(`"message":"${message}`));
+    const said = lines.filter((l) => /restarting pod|slaves in sync|checkpoint|leader|started/.test(l)).join('\n');
+    assert.ok(first('restarting pod') > first('slaves in sync') && first('slaves in sync') >= 0, `in sync before the first restart after the kill:\n${said}`);
     const got = await consumeAll(url, 'real.roll', sent, restartMaster, { env });
     console.log(
       `# real node roll: sent ${sent}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`,
