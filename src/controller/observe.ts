@@ -38,7 +38,7 @@ export interface ObserveDeps {
   now: () => Date;
 }
 
-/** The cluster behind key as the cache holds it; undefined once it is gone or being deleted. */
+/** The cluster behind key as the cache holds it (deleted or not); undefined once it is gone. */
 export function cachedCluster(d: ObserveDeps, key: string): BrokerCluster | undefined {
   const { namespace, name } = splitKey(key);
   return d.cache.get<BrokerCluster>(KIND, namespace, name);

@@ -126,11 +126,11 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
     events.push({ type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} to apply a new revision (${roll.reason})` });
   }
 
-  const pods = (count: number, podName: (i: number) => string) => range(count).map((i) => o.live<V1Pod>('Pod', podName(i)));
+  const livePods = (podNames: readonly string[]) => podNames.map((pod) => o.live<V1Pod>('Pod', pod));
   const computed = computeStatus({
     cluster: c,
-    zkPods: pods(c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0), (i) => names.zkPod(name, i)),
-    brokerPods: pods(c.spec.replicas, (i) => names.brokerPod(name, i)),
+    zkPods: livePods(range(c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0)).map((i) => names.zkPod(name, i))),
+    brokerPods: livePods(brokerPods),
     check,
     election,
     replication: o.sync,
