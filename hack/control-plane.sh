@@ -11,6 +11,10 @@
 #       bridge address instead of 127.0.0.1, so pods can reach it
 #   hack/control-plane.sh down <state-dir>
 #   hack/control-plane.sh env <state-dir>    # eval "$(... env dir)"
+#   hack/control-plane.sh stop-apiserver <state-dir>
+#   hack/control-plane.sh start-apiserver <state-dir>
+#       stop (SIGTERM) and start again only the kube-apiserver of a running
+#       instance, on the same address, port and certificates
 #
 # Env: CONTROL_PLANE_TIMEOUT (seconds for `up`, default 120), K8S_BIN, KWOK_DIR.
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -32,7 +36,7 @@ COMPONENTS=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
 KWOK_STAGE_SETS=(node-fast node-heartbeat-with-lease pod-fast)
 SA_ISSUER=https://kubernetes.default.svc.cluster.local
 
-usage() { sed -n '8,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------- helpers
 
@@ -192,7 +196,8 @@ EOF
 STARTED=()
 start() { # start <name> <command...>
   local name="$1"; shift
-  "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+  # Appends: a component started again (start-apiserver) keeps its earlier log.
+  "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/pids/$name.pid"
   STARTED+=("$name")
 }
@@ -226,30 +231,59 @@ node_ready() {
   [ "$(kubectl_admin get node "$1" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 
-stop_all() {
-  local group name pid entry deadline pids=()
-  # Everything but etcd first, then etcd.
-  for group in "kwok kube-scheduler kube-controller-manager kube-apiserver" etcd; do
-    pids=()
-    for name in $group; do
-      pid="$(live_pid "$name")" || continue
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$name:$pid")
-    done
-    deadline=$((SECONDS + 20))
-    for entry in "${pids[@]}"; do
-      name="${entry%%:*}"
-      while live_pid "$name" >/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-          log "$name did not exit 20s after SIGTERM; sending SIGKILL"
-          kill -KILL "${entry#*:}" 2>/dev/null || true
-          deadline=$((SECONDS + 3600)) # SIGKILL once; it cannot be ignored
-        fi
-        sleep 0.1
-      done
+# SIGTERM to the named components, then waits for them to exit (SIGKILL after 20s).
+stop_components() {
+  local name pid entry deadline pids=()
+  for name in "$@"; do
+    pid="$(live_pid "$name")" || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$name:$pid")
+  done
+  deadline=$((SECONDS + 20))
+  for entry in "${pids[@]}"; do
+    name="${entry%%:*}"
+    while live_pid "$name" >/dev/null; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        log "$name did not exit 20s after SIGTERM; sending SIGKILL"
+        kill -KILL "${entry#*:}" 2>/dev/null || true
+        deadline=$((SECONDS + 3600)) # SIGKILL once; it cannot be ignored
+      fi
+      sleep 0.1
     done
   done
+}
+
+stop_all() {
+  # Everything but etcd first, then etcd.
+  stop_components kwok kube-scheduler kube-controller-manager kube-apiserver
+  stop_components etcd
   rm -f "$STATE"/pids/*.pid
+}
+
+# The API server as `up` starts it, and start-apiserver again: address, port
+# and mode from ports.env, certificates from pki/.
+start_apiserver() {
+  local pki="$STATE/pki"
+  # Without a node: RBAC only, since no kubelet means nothing for the Node
+  # authorizer, and no endpoint reconciler, since the only address to
+  # advertise is 127.0.0.1, which Endpoints validation rejects (it would log
+  # an error every 10s). With the node, pods reach the API server through the
+  # `kubernetes` Service at the bridge address.
+  local api_mode=(--authorization-mode=RBAC --endpoint-reconciler-type=none)
+  if [ "$WITH_NODE" = 1 ]; then
+    api_mode=(--authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
+      --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$pki/apiserver-kubelet-client.key"
+      --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP)
+  fi
+  start kube-apiserver "$K8S_BIN/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address="$API_HOST" --advertise-address="$API_HOST" --secure-port="$API_PORT" \
+    --cert-dir="$pki/generated" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+    --client-ca-file="$pki/ca.crt" "${api_mode[@]}" \
+    --service-account-issuer="$SA_ISSUER" --service-account-key-file="$pki/sa.pub" \
+    --service-account-signing-key-file="$pki/sa.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true
 }
 
 # ---------------------------------------------------------------- commands
@@ -298,7 +332,7 @@ cmd_up() {
   trap 'exit 130' INT TERM
 
   gen_pki
-  API_HOST=127.0.0.1
+  API_HOST=127.0.0.1 WITH_NODE=$with_node
   if [ "$with_node" = 1 ]; then
     # The bridge must exist before the API server binds its address.
     bash "$HACK_DIR/node.sh" network "$STATE" || exit 1
@@ -316,6 +350,7 @@ KCM_PORT=$KCM_PORT
 SCHED_PORT=$SCHED_PORT
 KWOK_PORT=$KWOK_PORT
 API_HOST=$API_HOST
+WITH_NODE=$with_node
 EOF
   write_kubeconfig "$STATE/kubeconfig" admin
   write_kubeconfig "$STATE/kube-controller-manager.kubeconfig" kube-controller-manager
@@ -330,26 +365,7 @@ EOF
     --initial-cluster="default=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync=true
   wait_for etcd "etcd /health" etcd_healthy
 
-  # Without a node: RBAC only, since no kubelet means nothing for the Node
-  # authorizer, and no endpoint reconciler, since the only address to
-  # advertise is 127.0.0.1, which Endpoints validation rejects (it would log
-  # an error every 10s). With the node, pods reach the API server through the
-  # `kubernetes` Service at the bridge address.
-  local api_mode=(--authorization-mode=RBAC --endpoint-reconciler-type=none)
-  if [ "$with_node" = 1 ]; then
-    api_mode=(--authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
-      --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt"
-      --kubelet-client-key="$pki/apiserver-kubelet-client.key"
-      --kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP)
-  fi
-  start kube-apiserver "$K8S_BIN/kube-apiserver" \
-    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address="$API_HOST" --advertise-address="$API_HOST" --secure-port="$API_PORT" \
-    --cert-dir="$pki/generated" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
-    --client-ca-file="$pki/ca.crt" "${api_mode[@]}" \
-    --service-account-issuer="$SA_ISSUER" --service-account-key-file="$pki/sa.pub" \
-    --service-account-signing-key-file="$pki/sa.key" \
-    --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true
+  start_apiserver
   wait_for kube-apiserver "apiserver /readyz" apiserver_ready
 
   # Leader election off: one replica each, and it saves a lease round trip.
@@ -430,6 +446,25 @@ cmd_down() {
   rm -f "$STATE/ports.env"
 }
 
+cmd_stop_apiserver() {
+  live_pid kube-apiserver >/dev/null || die "kube-apiserver is not running for $STATE"
+  stop_components kube-apiserver
+  rm -f "$STATE/pids/kube-apiserver.pid"
+}
+
+cmd_start_apiserver() {
+  [ -f "$STATE/ports.env" ] || die "$STATE is not running (no ports.env)"
+  # shellcheck disable=SC1091
+  source "$STATE/ports.env"
+  WITH_NODE="${WITH_NODE:-0}"
+  live_pid kube-apiserver >/dev/null && die "kube-apiserver already running for $STATE"
+  live_pid etcd >/dev/null || die "etcd is not running for $STATE"
+  DEADLINE=$((SECONDS + TIMEOUT))
+  start_apiserver
+  wait_for kube-apiserver "apiserver /readyz" apiserver_ready
+  log "kube-apiserver started again: https://$API_HOST:$API_PORT"
+}
+
 cmd_env() {
   [ -f "$STATE/ports.env" ] || die "$STATE is not running (no ports.env)"
   # shellcheck disable=SC1091
@@ -450,5 +485,7 @@ case "$cmd" in
   up) cmd_up "$@" ;;
   down) [ $# = 0 ] || usage; cmd_down ;;
   env) [ $# = 0 ] || usage; cmd_env ;;
+  stop-apiserver) [ $# = 0 ] || usage; cmd_stop_apiserver ;;
+  start-apiserver) [ $# = 0 ] || usage; cmd_start_apiserver ;;
   *) usage ;;
 esac

@@ -1,7 +1,8 @@
 // Imports point down the layers: api, model and metadata at the bottom; then
 // the builders, status, ZooKeeper, Kubernetes access, replication checks,
 // leader election and observability; then the controller; then the
-// operator's assembly and entry point. A newcomer can read upwards.
+// operator's assembly and entry point, and the kubectl plugin beside them. A
+// newcomer can read upwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,6 +22,7 @@ const LAYER: Record<string, number> = {
   observability: 1,
   controller: 2,
   '.': 3,
+  plugin: 3,
 };
 
 function sources(dir: string): string[] {

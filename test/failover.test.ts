@@ -5,16 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { EventsV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
 import { BrokerSet, installCrd, nodeOf, portOpen } from './support/broker-set';
-import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
+import { startOperatorProcess, tcpConnections, type OperatorProcess } from './support/operator-process';
 import { clusterAccess } from './support/cluster-access';
 import { consistently, eventually } from './support/eventually';
 import { checkServiceFollowedZk, ServiceObserver, ZkObserver } from './support/observers';
+import { logTail } from './support/log-tail';
 import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
+import { BROKER_CLUSTERS, OWNED_KINDS } from '../src/kube/informers';
+import { pathOf } from '../src/kube/kinds';
 import { localCluster } from './fixtures/clusters';
 
 const NS = 'mq';
@@ -29,7 +32,7 @@ let op: OperatorProcess | undefined;
 let brokers: BrokerSet;
 let zkObs: ZkObserver;
 let svcObs: ServiceObserver;
-/** Times the operator was down on purpose: the Service cannot follow then. */
+/** Times the operator was down, or cut off from the API server, on purpose: the Service cannot follow then. */
 const operatorDown: [number, number][] = [];
 
 const kube = clusterAccess(() => cp.kubeconfig, NS);
@@ -213,6 +216,105 @@ describe('master tracking against real brokers', () => {
     assert.equal(got.distinct, COUNT);
   });
 
+  // The API server restarts while the master dies, and comes back with etcd's
+  // history compacted past every resourceVersion the operator holds: each of
+  // its watches must hear 410 Gone and list again, and the failover it missed
+  // must be recorded once, from the persisted status and ZooKeeper.
+  test('the API server restarts during a failover and its watches expire (410): converged, one failover Event, nothing lost', async () => {
+    const proc = op;
+    assert.ok(proc, 'a running operator');
+    const old = await settledMaster();
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
+    const failoversBefore = (await kube.cluster(NAME)).status?.failovers ?? 0;
+    const podUids = async () =>
+      (await kube.items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME}`])).map((p) => `${p.metadata?.name}/${p.metadata?.uid}`).sort();
+    const uids = await podUids();
+    const url = await kube.localFailoverUrl(NAME);
+    const COUNT = 1000;
+    const producer = runClient([
+      'produce',
+      '--url',
+      url,
+      '--queue',
+      'apiserver.restart',
+      '--count',
+      String(COUNT),
+      '--persistent',
+      '--progress-every',
+      '100',
+      '--timeout-ms',
+      '240000',
+    ]);
+    await producer.when((e) => e.event === 'progress' && Number(e.sent) >= 300);
+
+    const logFrom = readFileSync(proc.logFile, 'utf8').length;
+    const down: [number, number] = [Date.now(), 0];
+    operatorDown.push(down);
+    // SIGTERM: the API server stops listening at once and exits once its connections drain.
+    const stopped = cp.stopApiServer();
+    await eventually(async () => assert.equal(await portOpen(cp.ports.api), false), { what: 'the API server refusing connections' });
+    await brokers.kill(nodeOf(old));
+    await survivorsElect(old);
+    await stopped;
+    const elected = zkObs.current;
+    const revision = await cp.compactEtcd();
+    const backAt = Date.now();
+    await cp.startApiServer();
+    const next = await settledMaster(old);
+    down[1] = Date.now();
+    const convergedMs = down[1] - backAt;
+    assert.equal(next, elected, 'the master ZooKeeper elected while the API server was down');
+
+    // Every watch of the operator resumed from its resourceVersion, heard 410 and listed again.
+    const expired = [
+      ...readFileSync(proc.logFile, 'utf8')
+        .slice(logFrom)
+        .matchAll(/watch expired \(410 Gone\), listing again \{"path":"([^"]+)"/g),
+    ].map((m) => m[1]);
+    const watched = [BROKER_CLUSTERS, ...OWNED_KINDS].map((w) => pathOf(w.kind));
+    assert.deepEqual([...new Set(expired)].sort(), watched.sort(), `watches that expired; the operator log ends:\n${logTail(proc.logFile, 20)}`);
+
+    const bc = await kube.cluster(NAME);
+    assert.equal(bc.status?.failovers, failoversBefore + 1, 'one failover counted');
+    assert.deepEqual([bc.status?.lastFailover?.from, bc.status?.lastFailover?.to], [old, next]);
+    const svc = await getJson<V1Service>(['-n', NS, 'get', 'svc', `${NAME}-master`]);
+    assert.equal(svc.spec?.selector?.['amqkeeper.io/node'], String(nodeOf(next)), 'the master Service selects the new master');
+
+    // Exactly the Events this failover implies, recorded once, and no more arrive.
+    const since = async () =>
+      (await kube.items<EventsV1Event>(['-n', NS, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${NAME}`]))
+        .filter((e) => new Date(e.eventTime).getTime() >= down[0])
+        .map((e) => `${e.reason}: ${e.note}`)
+        .sort();
+    const expected = (events: string[]) => {
+      assert.equal(events.length, 2, JSON.stringify(events));
+      assert.match(events[0] ?? '', new RegExp(`^MasterElected: ${next} elected master \\(previous master ${old};`));
+      assert.match(events[1] ?? '', new RegExp(`^MasterLost: master ${old} is no longer elected`));
+    };
+    await eventually(async () => expected(await since()), { what: 'the MasterLost and MasterElected Events' });
+    await consistently(async () => expected(await since()), { durationMs: 5_000, what: 'no further Event' });
+    assert.deepEqual(await podUids(), uids, 'no pod deleted');
+
+    const sent = await producer.done;
+    assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
+    assert.equal(sent.acked, COUNT);
+    await brokers.start(nodeOf(old));
+    const got = await consumeAll(url, 'apiserver.restart', COUNT, async () => {
+      const master = await settledMaster();
+      await brokers.kill(nodeOf(master));
+      await survivorsElect(master);
+      await settledMaster(master);
+      await brokers.start(nodeOf(master));
+    });
+    console.log(
+      `# API server restart: ${old} -> ${next}, etcd compacted at ${revision}, ${expired.length} watch expiries (410), converged ${convergedMs} ms after the API server was back; ` +
+        `sent ${COUNT}, received ${got.distinct}, lost ${got.lost.length} ${JSON.stringify(got.lost)}, duplicates ${got.duplicates}, held back until a restart ${got.heldBack.length}`,
+    );
+    assert.deepEqual(got.lost, [], `lost ${got.lost.length}`);
+    assert.equal(got.distinct, COUNT);
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.length, 3), { timeoutMs: 60_000, what: `${old} back as a member` });
+  });
+
   test('ZooKeeper leader loss, an operator restart mid-failover, and quorum loss', async () => {
     let master = await settledMaster();
     // The ZooKeeper leader dies: the ensemble elects another and the sessions move over.
@@ -291,5 +393,70 @@ describe('master tracking against real brokers', () => {
     const problems = checkServiceFollowedZk(zkSamples, svcSamples, (n) => `xl-broker-${n}`, SWITCH_GRACE_MS);
     assert.deepEqual(problems, [], `ZooKeeper: ${JSON.stringify(zkObs.history)}\nService: ${JSON.stringify(svcObs.history)}`);
     assert.ok(svcObs.history.length >= 4, 'the Service followed several failovers');
+  });
+
+  // A paused process (a long GC pause, a frozen VM) misses its pings and
+  // ZooKeeper expires its session; woken, it must open a new one and watch the
+  // group again, and the expiry itself is no failover.
+  test("the operator's own ZooKeeper session expires: a new session, the group watched again, nothing changed meanwhile", async () => {
+    const proc = op;
+    assert.ok(proc?.child.pid, 'a running operator');
+    const pid = proc.child.pid;
+    const master = await settledMaster();
+    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
+    const eventCounts = async () => ({
+      MasterElected: (await kube.events(NAME, 'MasterElected')).length,
+      MasterLost: (await kube.events(NAME, 'MasterLost')).length,
+      PodRestarted: (await kube.events(NAME, 'PodRestarted')).length,
+    });
+    const podUids = async () =>
+      (await kube.items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker'])).map((p) => `${p.metadata?.name}/${p.metadata?.uid}`).sort();
+    const events = await eventCounts();
+    const uids = await podUids();
+    const before = await kube.cluster(NAME);
+    const svcAt = svcObs.history.length;
+    const logFrom = readFileSync(proc.logFile, 'utf8').length;
+
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const open = tcpConnections(pid, zk.clientPorts).filter((c) => c.state === '01');
+      assert.equal(open.length, 1, `the paused operator holds one ZooKeeper connection: ${JSON.stringify(open)}`);
+      // The server closes the connection of the session it expires.
+      await eventually(() => assert.equal(tcpConnections(pid, zk.clientPorts).find((c) => c.inode === open[0]!.inode)?.state, '08'), {
+        timeoutMs: 30_000,
+        what: "ZooKeeper closing the paused operator's connection (its session expired)",
+      });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const logged = () => readFileSync(proc.logFile, 'utf8').slice(logFrom);
+    await eventually(
+      async () => {
+        const log = logged();
+        const expired = log.indexOf('zookeeper session expired, opening a new one');
+        assert.ok(expired >= 0, 'the operator saw its session expire');
+        assert.match(log.slice(expired), /zookeeper connected \{[^\n]*"fresh":true/, 'and connected with a new session');
+        const bc = await kube.cluster(NAME);
+        assert.equal(bc.status?.conditions?.find((c) => c.type === 'ZooKeeperReady')?.status, 'True');
+        assert.equal(bc.status?.members?.length, 3, 'the group read again');
+      },
+      { timeoutMs: 60_000, what: 'a new session and the group read again', explain: () => logTail(proc.logFile, 20) },
+    );
+    assert.equal(zkObs.current, master, 'ZooKeeper kept its master (else this test proves nothing)');
+    const after = await kube.cluster(NAME);
+    assert.equal(after.status?.master, master, 'the status kept its master');
+    assert.equal(after.status?.failovers, before.status?.failovers, 'no failover counted');
+    assert.deepEqual(svcObs.history.slice(svcAt), [], 'the master Service never changed');
+    assert.deepEqual(await eventCounts(), events, 'no MasterElected, MasterLost or PodRestarted Event');
+    assert.deepEqual(await podUids(), uids, 'no broker pod deleted');
+
+    // The group is watched again: a real change of master is followed.
+    await brokers.stop(nodeOf(master));
+    await survivorsElect(master);
+    const next = await settledMaster(master);
+    await eventually(async () => assert.equal((await kube.events(NAME, 'MasterElected')).length, events.MasterElected + 1), {
+      what: `one MasterElected Event for ${next}`,
+    });
+    console.log(`# session expiry: master ${master} kept through it; then ${next} elected and followed`);
   });
 });

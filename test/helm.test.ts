@@ -256,7 +256,8 @@ describe('helm install (every namespace)', () => {
     assert.deepEqual(
       rulesOf(role),
       [
-        '/services,configmaps,persistentvolumeclaims:get,list,watch,create,patch',
+        '/configmaps:get,list,watch,create,patch',
+        '/services,persistentvolumeclaims:get,list,watch,create,patch,delete',
         '/pods:get,list,watch,create,patch,delete',
         'amqkeeper.io/brokerclusters/finalizers:update',
         'amqkeeper.io/brokerclusters/status:patch',
@@ -347,8 +348,7 @@ describe('helm install (every namespace)', () => {
       ['patch', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
       ['update', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
       ['delete', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
-      ['delete', 'services', '-n', 'mq'],
-      ['delete', 'persistentvolumeclaims', '-n', 'mq'],
+      ['delete', 'configmaps', '-n', 'mq'],
       ['create', 'pods', '--subresource=exec', '-n', 'mq'],
       ['create', 'deployments.apps', '-n', 'mq'],
       ['update', 'leases.coordination.k8s.io/kube-scheduler', '-n', NS],

@@ -1,8 +1,9 @@
 // What a person sees with kubectl, for a cluster the operator really runs:
-// a control plane whose kwok node runs the pods (their claims bound to local
-// PersistentVolumes, scheduled by the real kube-scheduler), a real ZooKeeper
-// ensemble and three real ActiveMQ 5.16.8 brokers started from the
+// a control plane whose three kwok nodes run the pods (their claims bound to
+// local PersistentVolumes, scheduled by the real kube-scheduler), a real
+// ZooKeeper ensemble and three real ActiveMQ 5.16.8 brokers started from the
 // configuration the operator rendered, and the operator tracking the master.
+// Then where the scheduler puts the pods of a cluster with its own ensemble.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -16,12 +17,14 @@ import { startOperator, type RunningOperator } from './support/operator';
 import { provisionLocalVolumes } from './support/storage';
 import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
-import { localCluster } from './fixtures/clusters';
+import { localCluster, manifest } from './fixtures/clusters';
+import { LABEL_HOSTNAME, LABEL_ZONE } from '../src/resources/scheduling';
 
 const ROOT = join(__dirname, '..');
 const NS = 'mq';
 const NAME = 'xl';
 const PODS = [0, 1, 2].map((i) => `${NAME}-broker-${i}`);
+const NODES = [0, 1, 2].map((i) => `kwok-node-${i}`);
 // Away from the seed's ports (61616.., 8161.., 63631..; 2181..) that the
 // failover test and the demo use, and below the control plane's port blocks
 // (20000-32767), so this test can run next to them.
@@ -56,13 +59,15 @@ function runningWithMaster(not?: string): Promise<string> {
 }
 
 before(async () => {
-  cp = await startControlPlane({ kwok: true });
+  cp = await startControlPlane({ kwok: true, kwokNodes: NODES.length });
   zk = await startEnsemble(ZK_PORTS);
   await installCrd(cp.kubeconfig, NS);
-  // One claim per broker (the ensemble is external): three volumes.
-  const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 3 });
+  // One claim per broker (the ensemble is external): three volumes; twelve
+  // more for the two clusters (three brokers, three ZooKeeper servers each) of
+  // the spreading test.
+  const storageClassName = await provisionLocalVolumes(cp.kubeconfig, { volumes: 15 });
   await kube.apply(localCluster(NS, NAME, zk.connectString, { ports: PORTS, persistence: { storageClassName } }));
-  op = await startOperator(cp.kubeconfig, { masterTracking: true });
+  op = await startOperator(cp.kubeconfig, { masterTracking: true, namespaces: [NS] });
 
   // The brokers run exactly what the operator rendered for them.
   brokers = new BrokerSet(cp.kubeconfig, NS, NAME);
@@ -120,9 +125,10 @@ describe('kubectl', () => {
       { what: 'role labels' },
     );
     assert.match(out.split('\n')[0] ?? '', /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+ROLE\s*$/);
-    // They run on the kwok node because their claims bound to the local volumes.
+    // They run on the kwok nodes because their claims bound to the local
+    // volumes, one per node by the operator's default anti-affinity.
     const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
-    for (const p of pods) assert.equal(p.spec?.nodeName, 'kwok-node-0');
+    assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), NODES);
     const pvcs = await items<V1PersistentVolumeClaim>(['-n', NS, 'get', 'pvc']);
     assert.deepEqual(
       pvcs.map((c) => [c.metadata?.name, c.status?.phase, c.spec?.storageClassName]),
@@ -192,6 +198,99 @@ describe('kubectl', () => {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => `${'.'.repeat(m[1]!.length / 2)}${m[2]}`);
     assert.deepEqual(listed, want);
+  });
+});
+
+describe('spreading over three nodes', () => {
+  const SP_NS = 'spread';
+  let spreadOp: RunningOperator;
+
+  /** The pods of cluster `name`, once all six (three brokers, three ZooKeeper servers) are scheduled. */
+  const scheduled = (name: string) =>
+    eventually(
+      async () => {
+        const all = await items<V1Pod>(['-n', SP_NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${name}`]);
+        assert.equal(all.length, 6);
+        for (const p of all) assert.ok(p.spec?.nodeName, `${p.metadata?.name} scheduled`);
+        return all;
+      },
+      { what: `the pods of ${name} scheduled`, timeoutMs: 60_000 },
+    );
+  const of = (pods: V1Pod[], component: string) => pods.filter((p) => p.metadata?.labels?.['amqkeeper.io/component'] === component);
+  const nodesOf = (pods: V1Pod[]) => pods.map((p) => p.spec?.nodeName).sort();
+
+  before(async () => {
+    await k(['create', 'namespace', SP_NS]);
+    // Half of kwok-node-1 and kwok-node-2 taken (placed without the
+    // scheduler), so the scheduler's own resource scoring prefers kwok-node-0
+    // for everything: what spreads the pods then is the anti-affinity.
+    for (const node of NODES.slice(1)) {
+      await kube.apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `filler-${node}`, namespace: SP_NS },
+        spec: { nodeName: node, containers: [{ name: 'filler', image: 'filler', resources: { requests: { cpu: '16', memory: '128Gi' } } }] },
+      });
+    }
+    // No master tracking: these clusters' ensembles are kwok's fake pods,
+    // which nothing may connect to (the first operator watches only its namespace).
+    spreadOp = await startOperator(cp.kubeconfig, { namespaces: [SP_NS] });
+  });
+
+  after(async () => {
+    await spreadOp?.stop();
+  });
+
+  test('by default the scheduler puts one broker, and apart from them one ZooKeeper server, on each node; [] turns that off', async () => {
+    const tolerations = [{ key: 'amqkeeper.io/test', operator: 'Exists', effect: 'NoSchedule' }];
+    const nodeSelector = { 'kubernetes.io/os': 'linux' };
+    const persistence = { storageClassName: 'local' };
+    await kube.apply(manifest('sp', SP_NS, { brokerName: 'spBroker', zookeeper: { replicas: 3, tolerations, nodeSelector }, persistence }));
+    // The same cluster without spreading: empty topologySpreadConstraints replace the default.
+    await kube.apply(
+      manifest('pile', SP_NS, {
+        brokerName: 'pileBroker',
+        topologySpreadConstraints: [],
+        zookeeper: { replicas: 3, topologySpreadConstraints: [] },
+        persistence,
+      }),
+    );
+
+    const spread = await scheduled('sp');
+    for (const component of ['broker', 'zookeeper']) {
+      const mine = of(spread, component);
+      assert.deepEqual(nodesOf(mine), NODES, `one ${component} per node`);
+      const selector = { 'amqkeeper.io/cluster': 'sp', 'amqkeeper.io/component': component };
+      for (const p of mine) {
+        // As the API server stored them: preferred, on node and zone (the kwok nodes have no zone label, which must not matter).
+        const terms = p.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+        assert.deepEqual(
+          terms.map((t) => [t.podAffinityTerm.topologyKey, t.podAffinityTerm.labelSelector?.matchLabels]),
+          [
+            [LABEL_HOSTNAME, selector],
+            [LABEL_ZONE, selector],
+          ],
+          `${p.metadata?.name} anti-affinity`,
+        );
+        if (component === 'zookeeper') {
+          assert.deepEqual(p.spec?.nodeSelector, nodeSelector, `${p.metadata?.name} spec.zookeeper.nodeSelector`);
+          assert.ok(
+            tolerations.every((t) => p.spec?.tolerations?.some((have) => have.key === t.key && have.operator === t.operator && have.effect === t.effect)),
+            `${p.metadata?.name} spec.zookeeper.tolerations`,
+          );
+        } else {
+          assert.equal(p.spec?.nodeSelector, undefined, "the ZooKeeper settings are not the brokers'");
+        }
+      }
+    }
+
+    const piled = await scheduled('pile');
+    for (const p of piled) assert.equal(p.spec?.affinity, undefined, `${p.metadata?.name} has no anti-affinity`);
+    // Without the default the brokers all land on the least used node. (Not
+    // the ZooKeeper servers: kube-scheduler's own default spreading counts
+    // the pods the pod's Services select, all servers for ZooKeeper, but for
+    // a broker its node Service selects only itself.)
+    assert.deepEqual(nodesOf(of(piled, 'broker')), Array(3).fill(NODES[0]), 'without the default, the brokers share one node');
   });
 });
 

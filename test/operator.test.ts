@@ -9,6 +9,7 @@ import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
 import { startOperator, versions, type RunningOperator } from './support/operator';
 import { eventually } from './support/eventually';
+import { provisionLocalVolumes } from './support/storage';
 import { candidate, example } from './fixtures/clusters';
 import { totalWrites } from '../src/observability/metrics';
 
@@ -253,21 +254,20 @@ describe('refused specs', () => {
     await k(['-n', NS, 'delete', 'bc', 'a'.repeat(53), '--wait=false']);
   });
 
-  test('changing replicas, ports, the ensemble or the claim size of a running cluster', async () => {
+  test('changing ports or the ensemble of a running cluster, or shrinking its claim size', async () => {
     await kube.apply(candidate({}, 'fixed', NS));
     const change = async (patch: object, message: RegExp) => {
       const r = await kube.kubectl(['-n', NS, 'patch', 'bc', 'fixed', '--type=merge', '-p', JSON.stringify({ spec: patch })]);
       assert.notEqual(r.code, 0, JSON.stringify(patch));
       assert.match(r.stderr, message);
     };
-    await change({ replicas: 5 }, /spec\.replicas cannot be changed on a running cluster: .* Create a new BrokerCluster/);
     await change({ ports: { openwire: 62616 } }, /spec\.ports cannot be changed on a running cluster/);
     await change({ zookeeper: { replicas: 5 } }, /spec\.zookeeper\.replicas and spec\.zookeeper\.external cannot be changed after creation/);
     await change(
       { zookeeper: { replicas: null, external: { connectString: 'zk:2181' } } },
       /spec\.zookeeper\.replicas and spec\.zookeeper\.external cannot be changed/,
     );
-    await change({ persistence: { size: '20Gi' } }, /spec\.persistence\.size cannot be changed on a running cluster/);
+    await change({ persistence: { size: '5Gi' } }, /spec\.persistence\.size cannot shrink below 10Gi \(volume claims only grow\): set it to 10Gi or more/);
     await k(['-n', NS, 'patch', 'bc', 'fixed', '--type=merge', '-p', '{"spec":{"persistence":{"sync":"local_disk"}}}']);
     await kube.untilCluster('fixed', (c) =>
       assert.match(c.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /spec\.persistence\.sync: local_disk: .* can be lost/),
@@ -283,6 +283,72 @@ describe('refused specs', () => {
       assert.equal(w?.reason, 'NoFaultTolerance');
     });
     await k(['-n', NS, 'delete', 'bc', 'pair']);
+  });
+});
+
+describe('a larger claim size', () => {
+  // Bound claims (only those can grow) of two classes, one that allows expansion.
+  const storage = (storageClassName: string, allowVolumeExpansion: boolean) =>
+    provisionLocalVolumes(cp.kubeconfig, { storageClassName, allowVolumeExpansion, volumes: 3 });
+  const sized = (name: string, storageClassName: string, size: string) =>
+    candidate({ zookeeper: { external: { connectString: '127.0.0.1:2181' } }, persistence: { storageClassName, size } }, name, NS);
+  const requests = async (name: string) =>
+    (await items<V1PersistentVolumeClaim>(['-n', NS, 'get', 'pvc', '-l', `amqkeeper.io/cluster=${name}`]))
+      .map((c) => `${c.metadata?.name}=${c.spec?.resources?.requests?.storage}/${c.status?.phase}`)
+      .sort();
+  const setSize = (name: string, size: string) => k(['-n', NS, 'patch', 'bc', name, '--type=merge', '-p', JSON.stringify({ spec: { persistence: { size } } })]);
+  const bound = (name: string, size: string) => [0, 1, 2].map((i) => `data-${name}-broker-${i}=${size}/Bound`);
+
+  before(async () => {
+    await storage('grow', true);
+    await storage('fixed', false);
+    await kube.apply(sized('grows', 'grow', '10Gi'));
+    await kube.apply(sized('stays', 'fixed', '10Gi'));
+    for (const name of ['grows', 'stays']) {
+      await eventually(async () => assert.deepEqual(await requests(name), bound(name, '10Gi')), { what: `${name}: claims bound` });
+      await kube.untilCluster(name, (c) => assert.equal(c.status?.claimSize, '10Gi'));
+    }
+  });
+
+  test('expands the broker claims where the StorageClass allows it, and the store limits follow', async () => {
+    await setSize('grows', '20Gi');
+    await eventually(async () => assert.deepEqual(await requests('grows'), bound('grows', '20Gi')), { what: 'claims expanded' });
+    const cfg = await getJson<V1ConfigMap>(['-n', NS, 'get', 'configmap', 'grows-broker-config']);
+    assert.match(cfg.data?.['activemq-0.xml'] ?? '', /<storeUsage limit="14336 mb"\/>/, '70% of 20Gi');
+    await kube.untilCluster('grows', (c) => assert.equal(c.status?.claimSize, '20Gi'));
+  });
+
+  test('is refused where the StorageClass does not allow expansion, and nothing that runs is touched', async () => {
+    await op.settle();
+    const before = versions(await owned('stays'));
+    await setSize('stays', '20Gi');
+    const warning = await kube.untilCluster('stays', (c) => {
+      const w = c.status?.conditions?.find((x) => x.type === 'Warning');
+      assert.equal(w?.reason, 'VolumeExpansionNotAllowed');
+      return w;
+    });
+    assert.match(
+      warning?.message ?? '',
+      /^spec\.persistence\.size: StorageClass fixed does not allow volume expansion \(allowVolumeExpansion is not true\), .* set spec\.persistence\.size back to 10Gi or allow expansion on the class$/,
+    );
+    assert.equal((await kube.condition('stays', 'Ready'))?.reason, 'SpecNotApplied');
+    const events = await eventually(async () => {
+      const e = await kube.events('stays', 'InvalidSpec');
+      assert.notDeepEqual(e, []);
+      return e;
+    });
+    assert.equal(events[0]?.note, warning?.message);
+    await op.settle();
+    assert.deepEqual(versions(await owned('stays')), before, 'nothing that runs was touched');
+    assert.deepEqual(await requests('stays'), bound('stays', '10Gi'));
+    // The way back the message names.
+    await setSize('stays', '10Gi');
+    await kube.untilCluster('stays', (c) => assert.equal(c.status?.conditions?.find((x) => x.type === 'Warning')?.status, 'False'));
+  });
+
+  test('a shrink below the claims is refused by the API server, with what to set instead', async () => {
+    await kube.refuses(sized('grows', 'grow', '10Gi'), /spec\.persistence\.size cannot shrink below 20Gi \(volume claims only grow\): set it to 20Gi or more/);
+    await k(['-n', NS, 'delete', 'bc', 'grows', 'stays', '--wait=false']);
   });
 });
 

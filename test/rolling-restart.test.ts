@@ -15,15 +15,17 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { startEnsemble, type Ensemble } from './support/zookeeper';
 import { BrokerSet, installCrd, nodeOf } from './support/broker-set';
-import { PodBridge } from './support/pod-bridge';
+import { PodBridge, type Restart } from './support/pod-bridge';
 import { provisionLocalVolumes } from './support/storage';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process';
 import { clusterAccess } from './support/cluster-access';
-import { eventually } from './support/eventually';
+import { consistently, eventually } from './support/eventually';
 import { logTail } from './support/log-tail';
 import { ZkObserver } from './support/observers';
 import { consumeAll, runClient } from './support/jms-client';
 import { loadKubeConfig } from '../src/kube/client';
+import { PROGRESS_MS } from '../src/controller/plan';
+import type { BrokerCluster } from '../src/api/types';
 import { localCluster } from './fixtures/clusters';
 
 const NS = 'roll';
@@ -40,6 +42,8 @@ let url: string;
 
 const kube = clusterAccess(() => cp.kubeconfig, NS);
 const { k, getJson, items } = kube;
+
+const brokerPods = () => items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
 
 async function checkpoints(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${op.port}/metrics`)).text();
@@ -60,7 +64,7 @@ function inSync(timeoutMs = 90_000): Promise<string> {
     explain,
     agrees: async (master, bc) => {
       bridge.check();
-      const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
+      const pods = await brokerPods();
       const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       assert.equal(ready.length, 3, 'three Ready broker pods');
       assert.equal(zkObs.current, master, 'ZooKeeper reports the same master');
@@ -88,6 +92,29 @@ async function consumeEvery(queue: string, count: number): Promise<void> {
   console.log(`# ${queue}: sent ${count}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}`);
   assert.deepEqual(got.lost, []);
   assert.equal(got.distinct, count);
+}
+
+/**
+ * One roll as the bridge saw it: each broker once, one at a time, slaves
+ * first and the master last, a checkpoint acknowledged between two restarts,
+ * and every broker started again from the configuration with this sync.
+ */
+function checkRoll(roll: readonly Restart[], sync: string): void {
+  console.log(`# roll: ${JSON.stringify(roll.map((r) => ({ node: r.node, ...r.atDeletion })))}`);
+  assert.deepEqual(roll.map((r) => r.node).sort(), [0, 1, 2], 'each broker once');
+  for (const r of roll) assert.equal(r.atDeletion.running, 3, 'one at a time: every broker ran when a pod was deleted');
+  assert.equal(`${NAME}-broker-${roll[2]!.node}`, roll[2]!.atDeletion.master, 'the master last');
+  for (const r of roll.slice(0, 2)) assert.notEqual(`${NAME}-broker-${r.node}`, r.atDeletion.master, 'slaves first');
+  for (let i = 1; i < 3; i++) {
+    assert.ok(
+      Number(roll[i]!.atDeletion.checkpoints) > Number(roll[i - 1]!.atDeletion.checkpoints),
+      `a checkpoint was acknowledged after ${NAME}-broker-${roll[i - 1]!.node} rejoined and before the next restart`,
+    );
+  }
+  for (const i of [0, 1, 2]) {
+    const xml = readFileSync(join(brokers.configDir, `activemq-${i}.xml`), 'utf8');
+    assert.match(xml, new RegExp(`sync="${sync}"`), 'the brokers were started from the new configuration');
+  }
 }
 
 before(async () => {
@@ -146,28 +173,13 @@ describe('rolling restarts and rejoins against real brokers', () => {
       async () => {
         bridge.check();
         assert.equal(bridge.restarts.filter((r) => r.startedAt !== undefined).length, 3, 'three brokers restarted');
-        const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', `amqkeeper.io/cluster=${NAME},amqkeeper.io/component=broker`]);
+        const pods = await brokerPods();
         for (const p of pods) assert.notEqual(p.metadata?.annotations?.['amqkeeper.io/revision'], oldRev, `${p.metadata?.name} on the new revision`);
       },
       { timeoutMs: 240_000, what: 'every broker restarted on the new revision', intervalMs: 500 },
     );
     await inSync();
-    const order = bridge.restarts.map((r) => ({ node: r.node, ...r.atDeletion }));
-    console.log(`# roll: ${JSON.stringify(order)}`);
-    assert.deepEqual(bridge.restarts.map((r) => r.node).sort(), [0, 1, 2], 'each broker once');
-    for (const r of bridge.restarts) assert.equal(r.atDeletion.running, 3, 'one at a time: every broker ran when a pod was deleted');
-    assert.equal(`${NAME}-broker-${bridge.restarts[2]!.node}`, bridge.restarts[2]!.atDeletion.master, 'the master last');
-    for (const r of bridge.restarts.slice(0, 2)) assert.notEqual(`${NAME}-broker-${r.node}`, r.atDeletion.master, 'slaves first');
-    for (let i = 1; i < 3; i++) {
-      assert.ok(
-        Number(bridge.restarts[i]!.atDeletion.checkpoints) > Number(bridge.restarts[i - 1]!.atDeletion.checkpoints),
-        `a checkpoint was acknowledged after ${NAME}-broker-${bridge.restarts[i - 1]!.node} rejoined and before the next restart`,
-      );
-    }
-    for (const i of [0, 1, 2]) {
-      const xml = readFileSync(join(brokers.configDir, `activemq-${i}.xml`), 'utf8');
-      assert.match(xml, /sync="quorum_disk"/, 'the brokers were started from the new configuration');
-    }
+    checkRoll(bridge.restarts, 'quorum_disk');
     await consumeEvery('roll.idle', 500);
   });
 
@@ -189,5 +201,63 @@ describe('rolling restarts and rejoins against real brokers', () => {
     await brokers.start(nodeOf(master));
     await inSync();
     await consumeEvery('rejoin.idle', 300);
+  });
+
+  test('a roll asked for while ZooKeeper has no quorum restarts nothing until the quorum is back, then goes in the safe order and loses nothing', async () => {
+    await inSync();
+    await produce('roll.noquorum', 300);
+    const restartsBefore = bridge.restarts.length;
+    const restartedEvents = (await kube.events(NAME, 'PodRestarted')).length;
+    const uidOf = async () => new Map((await brokerPods()).map((p) => [p.metadata?.name, p.metadata?.uid] as const));
+    const uids = await uidOf();
+    const zkReady = (bc: BrokerCluster) => bc.status?.conditions?.find((c) => c.type === 'ZooKeeperReady');
+
+    // The leader alone is no quorum: it serves nobody, the operator included.
+    const leader = await zk.leader();
+    const others = ([1, 2, 3] as const).filter((n) => n !== leader);
+    for (const n of others) await zk.stopNode(n);
+    await kube.untilCluster(NAME, (bc) => assert.equal(zkReady(bc)?.reason, 'Unreachable'), {
+      timeoutMs: 60_000,
+      what: 'ZooKeeperReady=False (Unreachable)',
+      explain,
+    });
+
+    const bc = await kube.cluster(NAME);
+    const sync = bc.spec.persistence?.sync === 'quorum_disk' ? 'quorum_mem' : 'quorum_disk';
+    await k(['-n', NS, 'patch', 'bc', NAME, '--type=merge', '-p', JSON.stringify({ spec: { persistence: { sync } } })]);
+    const generation = (await kube.cluster(NAME)).metadata.generation;
+    // The reconcile of the new generation ran without a session: the roll is held, not merely not yet noticed.
+    await kube.untilCluster(
+      NAME,
+      (bc) => {
+        assert.equal(bc.status?.observedGeneration, generation, 'the new generation observed');
+        assert.equal(zkReady(bc)?.reason, 'Unreachable');
+      },
+      { timeoutMs: 60_000, what: `generation ${generation} observed without a quorum`, explain },
+    );
+    // Two of the operator's requeues while it holds a roll: each of them could have restarted a broker.
+    await consistently(
+      async () => {
+        bridge.check();
+        assert.equal(bridge.restarts.length, restartsBefore, `no broker stopped: ${JSON.stringify(bridge.restarts.slice(restartsBefore))}`);
+        assert.deepEqual(await uidOf(), uids, 'no broker pod deleted');
+        assert.equal(zkReady(await kube.cluster(NAME))?.reason, 'Unreachable', 'still no quorum');
+      },
+      { durationMs: 2 * PROGRESS_MS + 1_000, intervalMs: 500, what: 'no restart without a quorum' },
+    );
+    assert.equal((await kube.events(NAME, 'PodRestarted')).length, restartedEvents, 'no PodRestarted Event');
+
+    for (const n of others) await zk.startNode(n);
+    await eventually(
+      async () => {
+        bridge.check();
+        assert.equal(bridge.restarts.slice(restartsBefore).filter((r) => r.startedAt !== undefined).length, 3, 'three brokers restarted');
+        for (const [pod, uid] of await uidOf()) assert.notEqual(uid, uids.get(pod), `${pod} replaced`);
+      },
+      { timeoutMs: 240_000, what: 'every broker restarted once the quorum was back', intervalMs: 500, explain },
+    );
+    await inSync();
+    checkRoll(bridge.restarts.slice(restartsBefore), sync);
+    await consumeEvery('roll.noquorum', 300);
   });
 });

@@ -25,14 +25,18 @@ export function isZkManaged(c: BrokerCluster): boolean {
   return c.spec.zookeeper.external === undefined;
 }
 
+/** The managed ensemble's server i, as the brokers, the operator and the other servers reach it. */
+export function zkServerHost(c: BrokerCluster, i: number): string {
+  const n = clusterName(c);
+  return `${names.zkPod(n, i)}.${names.zkHeadlessService(n)}.${clusterNamespace(c)}.svc`;
+}
+
 /** Connect string the brokers (and the operator) use. */
 export function zkConnectString(c: BrokerCluster): string {
   const ext = c.spec.zookeeper.external;
   if (ext) return ext.connectString;
-  const ns = clusterNamespace(c);
-  const hs = names.zkHeadlessService(clusterName(c));
   return range(c.spec.zookeeper.replicas ?? 0)
-    .map((i) => `${names.zkPod(clusterName(c), i)}.${hs}.${ns}.svc:${ZK_CLIENT_PORT}`)
+    .map((i) => `${zkServerHost(c, i)}:${ZK_CLIENT_PORT}`)
     .join(',');
 }
 
@@ -65,6 +69,17 @@ export function quorum(replicas: number): number {
 
 export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * The broker nodes that exist or are wanted: 0..replicas-1, and while a
+ * scale-down is under way the nodes beyond it whose pods still run (leaving).
+ * They keep their configuration, Service and place in the failover URL until
+ * their pod is gone.
+ */
+export function brokerNodes(c: BrokerCluster, leaving: readonly number[] = []): number[] {
+  const wanted = range(c.spec.replicas);
+  return [...wanted, ...leaving.filter((i) => i >= wanted.length)].sort((a, b) => a - b);
 }
 
 /** Milliseconds of a schema duration ("2s", "1500ms"). */

@@ -22,6 +22,28 @@ const NAME_RULES = [
   },
 ];
 
+const SIZE = 'self.spec.persistence.size';
+const OLD_SIZE = 'oldSelf.spec.persistence.size';
+const CLAIMS_KNOWN = 'has(oldSelf.status) && has(oldSelf.status.claimSize)';
+/** The least the size may be set to: the old one, or the claims' size where that is smaller (a growth they could not follow). */
+const SIZE_FLOOR = `(${CLAIMS_KNOWN} && quantity(oldSelf.status.claimSize).isLessThan(quantity(${OLD_SIZE})) ? oldSelf.status.claimSize : ${OLD_SIZE})`;
+
+/**
+ * At the root, to see the status: volume claims cannot shrink, so the size may
+ * only grow, or go back to the claims' size after a growth they could not
+ * follow. The status is the stored one on a spec update, and a status update
+ * leaves the size as it is.
+ */
+const SIZE_RULE = {
+  rule:
+    `${SIZE} == ${OLD_SIZE} || !quantity(${SIZE}).isLessThan(quantity(${OLD_SIZE})) || ` +
+    `(${CLAIMS_KNOWN} && !quantity(${SIZE}).isLessThan(quantity(oldSelf.status.claimSize)))`,
+  fieldPath: '.spec.persistence.size',
+  messageExpression:
+    `'spec.persistence.size cannot shrink below ' + ${SIZE_FLOOR} + ' (volume claims only grow): set it to ' + ` +
+    `${SIZE_FLOOR} + ' or more, or create a new BrokerCluster for smaller claims'`,
+};
+
 export function buildCrd(): V1CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -53,7 +75,7 @@ export function buildCrd(): V1CustomResourceDefinition {
                 'BrokerCluster runs an ActiveMQ Classic master/slave cluster on ZooKeeper and the replicated LevelDB store ' +
                 '(deprecated upstream and removed in ActiveMQ 5.17; 5.16.x is the last release that has it).',
               required: ['spec'],
-              'x-kubernetes-validations': NAME_RULES,
+              'x-kubernetes-validations': [...NAME_RULES, SIZE_RULE],
               properties: {
                 apiVersion: { type: 'string', description: 'amqkeeper.io/v1alpha1' },
                 kind: { type: 'string', description: 'BrokerCluster' },

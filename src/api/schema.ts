@@ -1,6 +1,7 @@
 // The BrokerCluster OpenAPI schema, written once. The CRD in crds/ is generated
 // from it (hack/gen-crd.ts) and the TypeScript types in types.ts are inferred
 // from it, so the two cannot drift.
+import { MAX_BROKERS } from '../metadata/names';
 
 const port = (name: string, seed: number, what: string) =>
   ({
@@ -150,20 +151,12 @@ export const brokerClusterSpecSchema = {
     replicas: {
       type: 'integer',
       minimum: 1,
-      maximum: 9,
+      maximum: MAX_BROKERS,
       default: 3,
       description:
         'Broker nodes. Replication needs a quorum of replicas/2+1 nodes; 3 tolerates the loss of one node, ' +
-        '1 and 2 tolerate none. Cannot be changed after creation (yet).',
-      'x-kubernetes-validations': [
-        {
-          rule: 'self == oldSelf',
-          message:
-            'spec.replicas cannot be changed on a running cluster: added or removed nodes would run with another ' +
-            'replication quorum than the others. Create a new BrokerCluster with the replicas you want and move the ' +
-            'clients to it (its <name>-connection ConfigMap has the URLs).',
-        },
-      ],
+        '1 and 2 tolerate none. A change scales the running cluster: new nodes join and catch up before the others ' +
+        'restart with the new quorum; on a scale-down the nodes beyond the new count leave last, the master after a failover.',
     },
     image: {
       type: 'string',
@@ -238,7 +231,34 @@ export const brokerClusterSpecSchema = {
           default: '2s',
           description: 'zkSessionTimeout: how fast a dead broker is noticed, e.g. "2s" or "1500ms".',
         },
+        electionStallTimeout: {
+          type: 'string',
+          pattern: durationPattern,
+          description:
+            'How long a quorum of brokers may be registered with no master before the operator restarts, one at a time, ' +
+            'the brokers that hold the election up (a replicated LevelDB election can hang until they restart). ' +
+            'Default: 5 session timeouts, at least 15s.',
+        },
         resources: preserved('Resource requests and limits of the ZooKeeper containers (core/v1 ResourceRequirements).'),
+        affinity: preserved(
+          'Affinity of the ZooKeeper pods (core/v1 Affinity). Setting podAntiAffinity here (or topologySpreadConstraints) ' +
+            'replaces the default, which prefers one server per node and per zone.',
+        ),
+        nodeSelector: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Node selector of the ZooKeeper pods.',
+        },
+        tolerations: {
+          type: 'array',
+          items: preserved('A core/v1 Toleration.'),
+          description: 'Tolerations of the ZooKeeper pods.',
+        },
+        topologySpreadConstraints: {
+          type: 'array',
+          items: preserved('A core/v1 TopologySpreadConstraint.'),
+          description: 'Topology spread constraints of the ZooKeeper pods; setting them replaces the default spreading (no podAntiAffinity is added).',
+        },
       },
       'x-kubernetes-validations': [
         {
@@ -280,15 +300,10 @@ export const brokerClusterSpecSchema = {
           type: 'string',
           default: '10Gi',
           pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$',
-          description: 'Size of each node\'s volume claim, e.g. "10Gi". The store and temp limits follow it. Cannot be changed after creation (yet).',
-          'x-kubernetes-validations': [
-            {
-              rule: 'self == oldSelf',
-              message:
-                'spec.persistence.size cannot be changed on a running cluster: the claims are not resized, while the ' +
-                'store limit rendered from the size would change. Create a new BrokerCluster with the size you want.',
-            },
-          ],
+          description:
+            'Size of each broker node\'s volume claim, e.g. "10Gi". The store and temp limits follow it. A larger size ' +
+            'expands the claims where their StorageClass allows volume expansion (the spec is refused otherwise) and ' +
+            "rolls the brokers; it cannot go below the claims' size (status.claimSize).",
         },
         storageClassName: {
           type: 'string',
@@ -469,7 +484,10 @@ export const brokerClusterSpecSchema = {
       description: 'Extra JVM options for each broker, e.g. "-Xmx1g".',
     },
     resources: preserved('Resource requests and limits of the broker containers (core/v1 ResourceRequirements).'),
-    affinity: preserved('Affinity of the broker pods (core/v1 Affinity).'),
+    affinity: preserved(
+      'Affinity of the broker pods (core/v1 Affinity). Setting podAntiAffinity here (or topologySpreadConstraints) ' +
+        'replaces the default, which prefers one broker per node and per zone.',
+    ),
     nodeSelector: {
       type: 'object',
       additionalProperties: { type: 'string' },
@@ -479,6 +497,11 @@ export const brokerClusterSpecSchema = {
       type: 'array',
       items: preserved('A core/v1 Toleration.'),
       description: 'Tolerations of the broker pods.',
+    },
+    topologySpreadConstraints: {
+      type: 'array',
+      items: preserved('A core/v1 TopologySpreadConstraint.'),
+      description: 'Topology spread constraints of the broker pods; setting them replaces the default spreading (no podAntiAffinity is added).',
     },
     podTemplate: {
       type: 'object',
@@ -574,6 +597,34 @@ export const brokerClusterStatusSchema = {
           weight: { type: 'integer', description: 'Election tie-breaker.' },
         },
       },
+    },
+    switchover: {
+      type: 'object',
+      description: 'The last switchover asked for with the amqkeeper.io/switchover annotation.',
+      properties: {
+        request: { type: 'string', description: 'The annotation value it answers.' },
+        state: { type: 'string', enum: ['Waiting', 'InProgress', 'Done', 'Refused'], description: 'Where it stands.' },
+        from: { type: 'string', description: 'The master it moved away from.' },
+        to: { type: 'string', description: 'The new master.' },
+        at: { type: 'string', format: 'date-time', description: 'When it was asked for (Waiting) or the master was restarted (InProgress, Done).' },
+        interruptionMs: { type: 'integer', description: 'How long the cluster had no master.' },
+        message: { type: 'string', description: 'What it waits for, or why it was refused.' },
+      },
+    },
+    stalledElections: { type: 'integer', description: 'Elections the operator found stalled and restarted brokers for.' },
+    electionStall: {
+      type: 'object',
+      description: 'A stalled election being healed: set while a quorum is registered and no master is elected past electionStallTimeout.',
+      properties: {
+        since: { type: 'string', format: 'date-time', description: 'When the group lost its master (or was first seen without one).' },
+        restarts: { type: 'integer', description: 'Brokers restarted for it so far.' },
+        lastRestart: { type: 'string', description: 'The broker pod restarted last.' },
+        lastRestartAt: { type: 'string', format: 'date-time', description: 'When.' },
+      },
+    },
+    claimSize: {
+      type: 'string',
+      description: 'The smallest storage request among the broker claims: spec.persistence.size may go back down to it, not below.',
     },
     failoverUrl: { type: 'string', description: 'The failover URL published in <name>-connection.' },
     masterUrl: { type: 'string', description: 'The master Service URL published in <name>-connection.' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSpec, poisonDeliveries } from './spec-checks';
+import { checkSpec, expandableClaims, poisonDeliveries, type GrowthObstacle, type SpecFacts } from './spec-checks';
 import { cluster } from '../../test/fixtures/clusters';
 
 test('poison deliveries: the client count restarts after every broker redelivery', () => {
@@ -61,4 +61,28 @@ test('sync modes that acknowledge before any replica has the write get a Warning
     assert.equal(warned(sync)[0]?.field, 'spec.persistence.sync');
   }
   for (const sync of ['quorum_mem', 'quorum_disk', 'remote_mem', 'local_disk,remote_mem']) assert.deepEqual(warned(sync), [], sync);
+});
+
+test('a larger size that a broker claim cannot follow blocks the spec, naming the class, the claims and the way back', () => {
+  const c = cluster({ persistence: { size: '20Gi' } });
+  const growth = (obstacle?: GrowthObstacle, storageClass?: string) =>
+    ['data-xl-broker-0', 'data-xl-broker-1'].map((claim) => ({ claim, size: '10Gi', storageClass, obstacle }));
+  const blocking = (facts: SpecFacts) => checkSpec(c, facts).blocking;
+  const [fixed] = blocking({ claimSize: '10Gi', claimGrowth: growth('ExpansionNotAllowed', 'fixed') });
+  assert.equal(fixed?.reason, 'VolumeExpansionNotAllowed');
+  assert.equal(fixed?.field, 'spec.persistence.size');
+  assert.equal(
+    fixed?.message,
+    'StorageClass fixed does not allow volume expansion (allowVolumeExpansion is not true), so data-xl-broker-0, data-xl-broker-1 ' +
+      'cannot grow from 10Gi to 20Gi; set spec.persistence.size back to 10Gi or allow expansion on the class',
+  );
+  assert.match(
+    blocking({ claimGrowth: growth('StorageClassNotFound', 'gone') })[0]?.message ?? '',
+    /^StorageClass gone does not exist, .* or create the class/,
+  );
+  assert.match(blocking({ claimGrowth: growth('NoStorageClass') })[0]?.message ?? '', /have no StorageClass.*; set spec\.persistence\.size back to 10Gi$/);
+  assert.match(blocking({ claimGrowth: growth('NotBound', 'grow') })[0]?.message ?? '', /not bound to a volume yet.* or wait until they are bound$/);
+  assert.deepEqual(blocking({ claimSize: '10Gi', claimGrowth: growth(undefined, 'grow') }), [], 'a class that allows expansion');
+  assert.deepEqual([...expandableClaims({ claimGrowth: growth(undefined, 'grow') })], ['data-xl-broker-0', 'data-xl-broker-1']);
+  assert.deepEqual([...expandableClaims({ claimSize: '10Gi' })], [], 'nothing to grow');
 });

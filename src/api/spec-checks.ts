@@ -4,9 +4,27 @@ import type { BrokerCluster } from './types';
 import { isZkManaged } from './cluster';
 import type { Problem } from '../model/problem';
 
+/** Why a broker claim smaller than spec.persistence.size cannot be expanded to it. */
+export type GrowthObstacle = 'NotBound' | 'NoStorageClass' | 'StorageClassNotFound' | 'ExpansionNotAllowed';
+
+/** A live broker claim that requests less than spec.persistence.size. */
+export interface ClaimGrowth {
+  claim: string;
+  /** Its storage request now. */
+  size: string;
+  /** Its class as the API server's resize check sees it; undefined when it has none. */
+  storageClass?: string;
+  /** undefined when the claim can be expanded. */
+  obstacle?: GrowthObstacle;
+}
+
 export interface SpecFacts {
   /** undefined when no storageClassName is set or it was not looked up. */
   storageClassExists?: boolean;
+  /** The smallest storage request among the live broker claims; undefined while there are none. */
+  claimSize?: string;
+  /** The live broker claims smaller than spec.persistence.size; undefined when there are none. */
+  claimGrowth?: ClaimGrowth[];
 }
 
 export interface SpecCheck {
@@ -25,6 +43,8 @@ export function checkSpec(c: BrokerCluster, facts: SpecFacts): SpecCheck {
       message: `StorageClass "${s.persistence.storageClassName ?? ''}" does not exist; create it or pick one from kubectl get storageclass`,
     });
   }
+  const growth = claimGrowthProblem(c, facts);
+  if (growth) blocking.push(growth);
   if (s.replicas === 1) {
     warnings.push({ reason: 'NoReplication', field: 'spec.replicas', message: '1 node: nothing is replicated and there is no failover; use 3' });
   } else if (s.replicas === 2) {
@@ -70,6 +90,42 @@ export function checkSpec(c: BrokerCluster, facts: SpecFacts): SpecCheck {
   const stacked = clientRedeliveryStacks(c);
   if (stacked) warnings.push(stacked);
   return { blocking, warnings };
+}
+
+/** The broker claims that may be expanded to spec.persistence.size now: those smaller with nothing in the way. */
+export function expandableClaims(facts: SpecFacts): ReadonlySet<string> {
+  return new Set((facts.claimGrowth ?? []).filter((g) => !g.obstacle).map((g) => g.claim));
+}
+
+const GROWTH_OBSTACLES: Record<GrowthObstacle, { why: (sc: string) => string; fix: string }> = {
+  ExpansionNotAllowed: {
+    why: (sc) => `StorageClass ${sc} does not allow volume expansion (allowVolumeExpansion is not true)`,
+    fix: 'or allow expansion on the class',
+  },
+  StorageClassNotFound: { why: (sc) => `StorageClass ${sc} does not exist`, fix: 'or create the class with allowVolumeExpansion: true' },
+  NoStorageClass: { why: () => 'the claims have no StorageClass, and Kubernetes expands only claims of a class that allows it', fix: '' },
+  NotBound: { why: () => 'the claims are not bound to a volume yet, and Kubernetes expands only bound claims', fix: 'or wait until they are bound' },
+};
+
+/**
+ * A larger size that some broker claim cannot follow. Blocking: the store
+ * limits rendered from the size would outgrow the disks. The claims named are
+ * those held back by the first obstacle found.
+ */
+function claimGrowthProblem(c: BrokerCluster, facts: SpecFacts): Problem | undefined {
+  const stuck = (facts.claimGrowth ?? []).filter((g) => g.obstacle);
+  const first = stuck[0];
+  if (!first?.obstacle) return undefined;
+  const same = stuck.filter((g) => g.obstacle === first.obstacle && g.storageClass === first.storageClass);
+  const { why, fix } = GROWTH_OBSTACLES[first.obstacle];
+  const back = facts.claimSize ?? first.size;
+  return {
+    reason: 'VolumeExpansionNotAllowed',
+    field: 'spec.persistence.size',
+    message:
+      `${why(first.storageClass ?? '')}, so ${same.map((g) => g.claim).join(', ')} cannot grow from ${first.size} to ` +
+      `${c.spec.persistence.size}; set spec.persistence.size back to ${back}${fix ? ` ${fix}` : ''}`,
+  };
 }
 
 /** org.apache.activemq.RedeliveryPolicy's default maximumRedeliveries, on the client and in the broker. */

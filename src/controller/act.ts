@@ -36,15 +36,18 @@ export async function act(d: ActDeps, o: Observation, p: Plan, memory: ClusterMe
   for (const w of p.writes) await write(d.applier, w);
   if (p.writes.length > 0) log.debug('applied', { writes: p.writes.length });
   if (p.recheck) d.replication?.recheck(c);
-  if (p.roll.action === 'restart') {
+  if (p.roll.action === 'restart' || p.roll.action === 'remove') {
     // Its members must leave the group before the slaves count as in sync again.
     d.replication?.restarted(c, o.election, p.roll.pod);
-    log.info('restarting pod', { pod: p.roll.pod, reason: p.roll.reason });
+    log.info(p.roll.action === 'restart' ? 'restarting pod' : 'removing pod', { pod: p.roll.pod, reason: p.roll.reason });
   }
   if (await d.status.write(c, p.status)) {
     memory.written = { basedOn: c.metadata.resourceVersion, status: p.status };
+    const labels = { namespace: c.metadata.namespace ?? '', cluster: c.metadata.name ?? '' };
     const gained = (p.status.failovers ?? 0) - (c.status?.failovers ?? 0);
-    if (gained > 0) metrics.failovers.inc({ namespace: c.metadata.namespace ?? '', cluster: c.metadata.name ?? '' }, gained);
+    if (gained > 0) metrics.failovers.inc(labels, gained);
+    const stalls = (p.status.stalledElections ?? 0) - (c.status?.stalledElections ?? 0);
+    if (stalls > 0) metrics.electionStalls.inc(labels, stalls);
   }
   Object.assign(memory, p.remember);
   for (const e of p.events) await d.events.record(c, e.type, e.reason, e.action, e.note);

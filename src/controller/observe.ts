@@ -1,7 +1,9 @@
 // Observe: one snapshot of everything a reconcile decides from. Reads come
 // from the caches, the election source and the replication guard; the only
-// extra read is whether a named StorageClass exists.
-import type { KubernetesObject } from '@kubernetes/client-node';
+// extra reads are StorageClasses (the one the spec names, and those of broker
+// claims smaller than spec.persistence.size) and, while the managed ensemble
+// rolls, its servers' modes.
+import type { KubernetesObject, V1StorageClass } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { withDefaults } from '../api/defaults';
 import type { SpecFacts } from '../api/spec-checks';
@@ -13,7 +15,9 @@ import { statusCode } from '../kube/client';
 import type { Informers } from '../kube/informers';
 import type { ReplicationGuard } from '../replication/replication-guard';
 import type { SyncVerdict } from '../replication/replica-sync';
+import { claimFacts } from './claim-facts';
 import { withWrittenStatus, type ClusterMemory } from './cluster-memory';
+import { zkModes, type ZkModes } from './zk-modes';
 
 /** The live copy of an owned object in the cluster's namespace, from the caches. */
 export type LiveLookup = <T extends KubernetesObject>(kind: string, name: string) => T | undefined;
@@ -27,6 +31,8 @@ export interface Observation {
   election?: ElectionSnapshot;
   /** undefined while the group is not known, or when master tracking is off. */
   sync?: SyncVerdict;
+  /** The managed ensemble's server modes, while its roll would restart a serving server. */
+  zkModes?: ZkModes;
   now: Date;
 }
 
@@ -44,29 +50,41 @@ export function cachedCluster(d: ObserveDeps, key: string): BrokerCluster | unde
   return d.cache.get<BrokerCluster>(KIND, namespace, name);
 }
 
-async function specFacts(d: ObserveDeps, c: BrokerCluster): Promise<SpecFacts> {
-  const sc = c.spec.persistence.storageClassName;
-  if (!sc) return {};
+async function readStorageClass(d: ObserveDeps, name: string): Promise<V1StorageClass | undefined> {
   try {
-    await d.kube.storage.readStorageClass({ name: sc });
-    return { storageClassExists: true };
+    return await d.kube.storage.readStorageClass({ name });
   } catch (err) {
-    if (statusCode(err) === 404) return { storageClassExists: false };
+    if (statusCode(err) === 404) return undefined;
     throw err;
   }
+}
+
+async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Promise<SpecFacts> {
+  // Each class is read at most once per reconcile.
+  const classes = new Map<string, Promise<V1StorageClass | undefined>>();
+  const readClass = (name: string) => {
+    const read = classes.get(name) ?? readStorageClass(d, name);
+    classes.set(name, read);
+    return read;
+  };
+  const sc = c.spec.persistence.storageClassName;
+  const named: SpecFacts = sc ? { storageClassExists: (await readClass(sc)) !== undefined } : {};
+  return { ...named, ...(await claimFacts(c, live, readClass)) };
 }
 
 export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: ClusterMemory): Promise<Observation> {
   const c: BrokerCluster = withWrittenStatus({ ...cached, spec: withDefaults(cached.spec) }, memory);
   const namespace = c.metadata.namespace ?? '';
   const election = d.election.observe(c);
+  const live: LiveLookup = (kind, name) => d.cache.get(kind, namespace, name);
   return {
     cluster: c,
-    live: (kind, name) => d.cache.get(kind, namespace, name),
-    facts: await specFacts(d, c),
+    live,
+    facts: await specFacts(d, c, live),
     election,
     // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
     sync: d.replication?.check(c, election),
+    zkModes: await zkModes(c, live),
     now: d.now(),
   };
 }

@@ -16,8 +16,8 @@ import { BLOCKED_MS, plan, PROGRESS_MS, RESYNC_MS } from './plan';
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const ZK_READY: ElectionSnapshot = { connected: true, known: false, members: [] };
 
-function elected(index: number | undefined, at = NOW): ElectionSnapshot {
-  const members = [0, 1, 2].map((i) => ({ memberId: `000000000${i}`, pod: `xl-broker-${i}`, role: i === index ? ('master' as const) : ('slave' as const) }));
+function elected(index: number | undefined, at = NOW, nodes: readonly number[] = [0, 1, 2]): ElectionSnapshot {
+  const members = nodes.map((i) => ({ memberId: `000000000${i}`, pod: `xl-broker-${i}`, role: i === index ? ('master' as const) : ('slave' as const) }));
   const snap: ElectionSnapshot = { connected: true, known: true, members, at };
   if (index !== undefined) snap.master = { pod: `xl-broker-${index}`, index };
   return snap;
@@ -30,10 +30,19 @@ const readyPod = (p: V1Pod): V1Pod => ({
 });
 
 /** Every owned object as a cache holds it after a converged reconcile with this master. */
-function converged(c: BrokerCluster, masterIndex: number | undefined, patch: (o: KubernetesObject) => KubernetesObject = (o) => o): KubernetesObject[] {
-  const roles = new Map([0, 1, 2].map((i) => [`xl-broker-${i}`, i === masterIndex ? ('master' as const) : ('slave' as const)]));
-  const d = desiredState(c, { masterIndex, roles: masterIndex === undefined ? new Map() : roles });
-  return [d.masterService, ...d.applied, ...d.claims].map((o) => withAppliedHash(o)).concat([...d.zkPods, ...d.brokerPods].map((p) => patch(readyPod(p))));
+function converged(
+  c: BrokerCluster,
+  masterIndex: number | undefined,
+  patch: (o: KubernetesObject) => KubernetesObject = (o) => o,
+  leaving: number[] = [],
+): KubernetesObject[] {
+  const nodes = [...Array(c.spec.replicas).keys(), ...leaving];
+  const roles = new Map(nodes.map((i) => [`xl-broker-${i}`, i === masterIndex ? ('master' as const) : ('slave' as const)]));
+  const d = desiredState(c, { masterIndex, roles: masterIndex === undefined ? new Map() : roles, leaving });
+  return [d.masterService, ...d.applied, ...d.claims]
+    .map((o) => withAppliedHash(o))
+    .map((o): KubernetesObject => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata?.name}` } }))
+    .concat([...d.zkPods, ...d.brokerPods, ...d.leavingPods].map((p) => patch(readyPod(p))));
 }
 
 function observation(c: BrokerCluster, live: KubernetesObject[], o: Partial<Observation> = {}): Observation {
@@ -215,4 +224,186 @@ test('a failed reconcile: Reconciled=False with the error, and a Warning Event o
   assert.equal(planFailure(c, memory, 'Pod "xl-broker-0" is invalid', new Date(NOW.getTime() + 60_000)).event, undefined);
   assert.ok(planFailure(c, memory, 'another error', new Date(NOW.getTime() + 60_000)).event);
   assert.ok(planFailure(c, memory, 'Pod "xl-broker-0" is invalid', new Date(NOW.getTime() + FAILURE_EVENT_EVERY_MS)).event);
+});
+
+// Scaling: the live objects of the old size, the spec of the new one.
+const IN_SYNC = { inSync: true, reason: 'InSync' as const, message: 'every slave acknowledged a checkpoint', confirmedAt: NOW.getTime() - 1_000 };
+const named = (objects: KubernetesObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+const without = (objects: KubernetesObject[], kind: string, name: string) => objects.filter((o) => !(o.kind === kind && o.metadata?.name === name));
+const written = (p: { writes: { verb: string; object: KubernetesObject }[] }) => p.writes.map((w) => `${w.verb} ${w.object.kind}/${w.object.metadata?.name}`);
+const data = (p: { writes: { object: KubernetesObject }[] }, name: string) =>
+  (p.writes.find((w) => w.object.metadata?.name === name)?.object as { data?: Record<string, string> } | undefined)?.data ?? {};
+
+test('scale-up 3 -> 5: the new nodes are created and catch up before any old node restarts with the new quorum, the master last', () => {
+  const c = withStatus(running('xl-broker-1'), cluster({ replicas: 5 }));
+  const before = converged(cluster(), 1);
+  const p = plan(observation(c, before, { election: elected(1), sync: { ...IN_SYNC, inSync: false, reason: 'SlavesMissing', message: '2 of 4' } }), {});
+  for (const w of ['apply Pod/xl-broker-3', 'apply Pod/xl-broker-4', 'apply Service/xl-broker-4', 'apply PersistentVolumeClaim/data-xl-broker-4']) {
+    assert.ok(written(p).includes(w), `${w} in ${written(p).join(', ')}`);
+  }
+  assert.match(data(p, 'xl-connection').failoverUrl ?? '', /xl-broker-4\.mq\.svc:61620/);
+  assert.match(data(p, 'xl-broker-config')['activemq-0.xml'] ?? '', /replicas="5"/);
+  assert.deepEqual(p.roll, { action: 'wait', reason: 'xl-broker-3, xl-broker-4 not ready' }, 'no old node restarts before the new ones serve');
+  const pdb = p.writes.find((w) => w.object.kind === 'PodDisruptionBudget')?.object as { spec?: { minAvailable?: number } } | undefined;
+  assert.equal(pdb?.spec?.minAvailable, 3, 'evictions keep the new quorum from the start');
+
+  // The new nodes attached: the old ones roll once every slave, old and new, is in sync.
+  const grown = converged(cluster({ replicas: 5 }), 1).map((o) =>
+    /^xl-broker-[012]$/.test(o.metadata?.name ?? '') && o.kind === 'Pod' ? named(before, 'Pod', o.metadata?.name ?? '')! : o,
+  );
+  const five = elected(1, NOW, [0, 1, 2, 3, 4]);
+  assert.equal(
+    plan(observation(c, grown, { election: five, sync: { ...IN_SYNC, inSync: false, reason: 'CheckpointPending', message: '' } }), {}).roll.action,
+    'wait',
+  );
+  assert.deepEqual(plan(observation(c, grown, { election: five, sync: IN_SYNC }), {}).roll, { action: 'restart', pod: 'xl-broker-0', reason: 'slave first' });
+  const onlyMaster = converged(cluster({ replicas: 5 }), 1).map((o) =>
+    o.kind === 'Pod' && o.metadata?.name === 'xl-broker-1' ? named(before, 'Pod', 'xl-broker-1')! : o,
+  );
+  assert.deepEqual(plan(observation(c, onlyMaster, { election: five, sync: IN_SYNC }), {}).roll, {
+    action: 'restart',
+    pod: 'xl-broker-1',
+    reason: 'master last',
+  });
+});
+
+test('scale-down 5 -> 3 with the master on a leaving node: the others roll first, then the leaving slaves go, the master last on a fresh proof; what they leave is removed', () => {
+  const c = withStatus(running('xl-broker-4'), cluster());
+  const five = elected(4, NOW, [0, 1, 2, 3, 4]);
+  const before = converged(cluster({ replicas: 5 }), 4);
+  const p = plan(observation(c, before, { election: five, sync: IN_SYNC }), {});
+  assert.deepEqual(p.roll, { action: 'restart', pod: 'xl-broker-0', reason: 'slave first' }, 'the staying nodes take the new quorum first');
+  assert.equal(p.switchMaster, undefined, 'the master Service stays on the leaving master');
+  const config = data(p, 'xl-broker-config');
+  assert.match(config['activemq-0.xml'] ?? '', /replicas="3"/);
+  assert.ok(config['activemq-4.xml'], 'a leaving node keeps its files while its pod runs');
+  assert.ok(!written(p).includes('apply ConfigMap/xl-connection'), 'the failover URL keeps the leaving nodes');
+  assert.ok(!p.writes.some((w) => w.verb === 'delete' && w.object.kind === 'Service'));
+  assert.match(p.status.conditions?.find((x) => x.type === 'BrokersReady')?.message ?? '', /leaving: xl-broker-3, xl-broker-4/);
+
+  // The staying nodes run the new revision: the leaving slave goes, then the master on a fresh proof.
+  const rolled = converged(c, 4, undefined, [3, 4]).map((o) =>
+    o.kind === 'Pod' && /-[34]$/.test(o.metadata?.name ?? '') ? named(before, 'Pod', o.metadata?.name ?? '')! : o,
+  );
+  const q = plan(observation(c, rolled, { election: five, sync: IN_SYNC }), {});
+  assert.deepEqual(q.roll, { action: 'remove', pod: 'xl-broker-3', reason: 'leaving, slaves first' });
+  assert.deepEqual(reasons(q), ['PodRemoved']);
+  assert.deepEqual(written(q), ['delete Pod/xl-broker-3']);
+  const held = plan(observation(c, rolled, { election: five, sync: { ...IN_SYNC, inSync: false, reason: 'SlaveAttaching', message: 'attaching' } }), {});
+  assert.equal(held.roll.action, 'wait', 'never while a slave is behind');
+
+  const lastOne = without(rolled, 'Pod', 'xl-broker-3');
+  const four = elected(4, NOW, [0, 1, 2, 4]);
+  const stale = plan(observation(c, lastOne, { election: four, sync: { ...IN_SYNC, confirmedAt: NOW.getTime() - 60_000 } }), {});
+  assert.equal(stale.recheck, true, 'the slaves are proved in sync again before the master goes');
+  assert.equal(stale.roll.action, 'wait');
+  assert.ok(written(stale).includes('delete Service/xl-broker-3'), "the gone node's Service is removed");
+  assert.ok(!written(stale).some((w) => w.includes('PersistentVolumeClaim')), 'its claim stays (deleteClaim is false)');
+  assert.ok(!data(stale, 'xl-broker-config')['activemq-3.xml'], 'and its files');
+  const fresh = plan(observation(c, lastOne, { election: four, sync: IN_SYNC }), {});
+  assert.deepEqual(fresh.roll, { action: 'remove', pod: 'xl-broker-4', reason: 'leaving, the master last' });
+
+  // Gone; a staying node elected: the cluster is three nodes again.
+  const three = without(without(lastOne, 'Pod', 'xl-broker-4'), 'Service', 'xl-broker-3');
+  const done = plan(observation(c, three, { election: elected(0), sync: IN_SYNC }), {});
+  assert.equal(done.switchMaster?.spec?.selector?.['amqkeeper.io/node'], '0');
+  assert.equal(done.roll.action, 'none');
+  assert.ok(written(done).includes('delete Service/xl-broker-4'));
+  assert.doesNotMatch(data(done, 'xl-connection').failoverUrl ?? '', /xl-broker-4/);
+});
+
+test('deleteClaim: the claims of removed nodes go with them; claims of other owners are never touched', () => {
+  const c = withStatus(running('xl-broker-0'), cluster({ persistence: { deleteClaim: true } }));
+  const left = converged(cluster({ replicas: 5, persistence: { deleteClaim: true } }), 0).filter(
+    (o) => o.kind !== 'Pod' && /-[34]$/.test(o.metadata?.name ?? ''),
+  );
+  const gone = [...converged(c, 0), ...left].map((o) =>
+    o.metadata?.name === 'xl-broker-4' && o.kind === 'Service' ? { ...o, metadata: { ...o.metadata, ownerReferences: [] } } : o,
+  );
+  const p = plan(observation(c, gone, { election: elected(0), sync: IN_SYNC }), {});
+  const deletes = p.writes.filter((w) => w.verb === 'delete').map((w) => `${w.object.kind}/${w.object.metadata?.name}`);
+  assert.deepEqual(deletes.sort(), ['PersistentVolumeClaim/data-xl-broker-3', 'PersistentVolumeClaim/data-xl-broker-4', 'Service/xl-broker-3']);
+});
+
+test('to and from one node: 1 -> 3 restarts the single node last, after both new ones caught up; 3 -> 1 keeps node 0 and removes the others, the master last', () => {
+  const one = cluster({ replicas: 1 });
+  const up = plan(observation(withStatus(running('xl-broker-0')), converged(one, 0), { election: elected(0, NOW, [0]), sync: IN_SYNC }), {});
+  assert.ok(written(up).includes('apply Pod/xl-broker-1') && written(up).includes('apply Pod/xl-broker-2'));
+  assert.equal(up.roll.action, 'wait');
+
+  const c1 = withStatus(running('xl-broker-2'), one);
+  const three = converged(cluster(), 2);
+  assert.deepEqual(plan(observation(c1, three, { election: elected(2), sync: IN_SYNC }), {}).roll, {
+    action: 'restart',
+    pod: 'xl-broker-0',
+    reason: 'slave first',
+  });
+  const rolled = converged(one, 2, undefined, [1, 2]).map((o) =>
+    o.kind === 'Pod' && /-[12]$/.test(o.metadata?.name ?? '') ? named(three, 'Pod', o.metadata?.name ?? '')! : o,
+  );
+  assert.deepEqual(plan(observation(c1, rolled, { election: elected(2), sync: IN_SYNC }), {}).roll, {
+    action: 'remove',
+    pod: 'xl-broker-1',
+    reason: 'leaving, slaves first',
+  });
+  const masterLeft = without(rolled, 'Pod', 'xl-broker-1');
+  assert.deepEqual(plan(observation(c1, masterLeft, { election: elected(2, NOW, [0, 2]), sync: IN_SYNC }), {}).roll, {
+    action: 'remove',
+    pod: 'xl-broker-2',
+    reason: 'leaving, the master last',
+  });
+});
+
+test('the managed ensemble rolls before the brokers: followers first, the leader last, nothing while no server says it leads', () => {
+  const c = withStatus(running('xl-broker-1'));
+  const old = (pods: RegExp) => (o: KubernetesObject) =>
+    pods.test(o.metadata?.name ?? '') ? { ...o, metadata: { ...o.metadata, annotations: { 'amqkeeper.io/revision': 'old' } } } : o;
+  const all = converged(c, 1, old(/^xl-(zk|broker)-\d$/));
+  const modes = new Map([
+    ['xl-zk-0', 'leader' as const],
+    ['xl-zk-1', 'follower' as const],
+    ['xl-zk-2', 'follower' as const],
+  ]);
+  const o = { election: elected(1), sync: IN_SYNC };
+  assert.deepEqual(plan(observation(c, all, { ...o, zkModes: modes }), {}).roll, { action: 'restart', pod: 'xl-zk-1', reason: 'follower first' });
+  const leaderLeft = converged(c, 1, old(/^xl-(zk-0|broker-\d)$/));
+  assert.deepEqual(plan(observation(c, leaderLeft, { ...o, zkModes: modes }), {}).roll, { action: 'restart', pod: 'xl-zk-0', reason: 'leader last' });
+  const silent = new Map([...modes.keys()].map((k) => [k, undefined]));
+  const held = plan(observation(c, all, { ...o, zkModes: silent }), {});
+  assert.equal(held.roll.action, 'wait');
+  assert.ok(!held.writes.some((w) => w.verb === 'delete'));
+});
+
+test('paused: a spec change writes nothing and restarts nothing, the master Service still follows ZooKeeper, and the condition says so', () => {
+  const base = withStatus(running('xl-broker-1'), cluster({ jvmOptions: '-Dchanged=1' }));
+  const c: BrokerCluster = { ...base, metadata: { ...base.metadata, annotations: { 'amqkeeper.io/pause-reconcile': 'true' } } };
+  const live = converged(cluster(), 1);
+  const p = plan(observation(c, live, { election: elected(2), sync: IN_SYNC }), {});
+  assert.deepEqual(p.writes, []);
+  assert.equal(p.roll.action, 'none');
+  assert.equal(p.switchMaster?.spec?.selector?.['amqkeeper.io/node'], '2');
+  assert.equal(p.status.conditions?.find((x) => x.type === 'ReconcilePaused')?.status, 'True');
+  const resumed = plan(observation({ ...withStatus(p.status, cluster({ jvmOptions: '-Dchanged=1' })) }, live, { election: elected(2), sync: IN_SYNC }), {});
+  assert.equal(resumed.roll.action, 'restart', 'removing the annotation resumes the roll');
+  assert.equal(resumed.status.conditions?.find((x) => x.type === 'ReconcilePaused')?.status, 'False');
+});
+
+test('manual roll: a new amqkeeper.io/restart value rolls every broker once, in the safe order', () => {
+  const base = withStatus(running('xl-broker-1'));
+  const c: BrokerCluster = { ...base, metadata: { ...base.metadata, annotations: { 'amqkeeper.io/restart': '2026-06-01' } } };
+  const p = plan(observation(c, converged(base, 1), { election: elected(1), sync: IN_SYNC }), {});
+  assert.deepEqual(p.roll, { action: 'restart', pod: 'xl-broker-0', reason: 'slave first' });
+  assert.equal(plan(observation(c, converged(c, 1), { election: elected(1), sync: IN_SYNC }), {}).roll.action, 'none', 'once');
+});
+
+test('switchover: the master is restarted only while nothing else is, and the status carries the request', () => {
+  const base = withStatus(running('xl-broker-1'));
+  const c: BrokerCluster = { ...base, metadata: { ...base.metadata, annotations: { 'amqkeeper.io/switchover': 'any' } } };
+  const p = plan(observation(c, converged(base, 1), { election: elected(1), sync: IN_SYNC }), {});
+  assert.deepEqual(p.roll, { action: 'restart', pod: 'xl-broker-1', reason: 'planned switchover' });
+  assert.deepEqual(reasons(p), ['SwitchoverStarted', 'PodRestarted']);
+  assert.equal(p.status.switchover?.state, 'InProgress');
+  const later = plan(observation(withStatus(p.status, c), converged(base, 1), { election: elected(1), sync: IN_SYNC }), {});
+  assert.equal(later.roll.action, 'none', 'not twice');
+  assert.equal(later.status.switchover?.state, 'InProgress');
 });

@@ -5,17 +5,19 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { BrokerClusterStatus } from '../api/types';
 import { clusterName, range } from '../api/cluster';
-import { checkSpec } from '../api/spec-checks';
-import { names } from '../metadata/names';
-import { LABEL_ROLE, type Role } from '../metadata/labels';
+import { checkSpec, expandableClaims } from '../api/spec-checks';
+import { MAX_BROKERS, names } from '../metadata/names';
+import { ANNOTATION_PAUSE, LABEL_ROLE, type Role } from '../metadata/labels';
 import { needsApply } from '../kube/apply';
 import { Reason, type EventType } from '../kube/events';
 import { desiredState } from '../resources/desired-state';
 import { computeStatus } from '../status/compute-status';
 import type { ClusterMemory } from './cluster-memory';
-import { childWrites, nextRoll, type Write } from './child-writes';
+import { childWrites, nextRoll, type RollGuard, type Write } from './child-writes';
 import type { Observation } from './observe';
 import type { RollDecision, RollGate } from './roller';
+import { planSwitchover } from './switchover';
+import { planHealing, stallTimeoutMs } from './election-healing';
 
 /** Safety net for missed watch events. */
 export const RESYNC_MS = 5 * 60_000;
@@ -93,6 +95,17 @@ function rollGate(o: Observation): RollGate | undefined {
   return { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
 }
 
+/**
+ * The managed ensemble's leader goes last; while no server says it leads (none
+ * answered srvr), a serving server is not taken down. A single server has none.
+ */
+function zkRollGuard(o: Observation): RollGuard {
+  if (!o.zkModes) return {};
+  const leader = [...o.zkModes].find(([, mode]) => mode === 'leader')?.[0];
+  if (leader || o.zkModes.size <= 1) return { master: leader };
+  return { gate: { open: false, reason: 'no ZooKeeper server says it is the leader (srvr), which must restart last' } };
+}
+
 /** How recent the slaves' last checkpoint must be for the master to restart. */
 export const MASTER_RESTART_PROOF_MS = 15_000;
 
@@ -103,40 +116,96 @@ function freshlyConfirmed(o: Observation): boolean {
   return at !== undefined && o.now.getTime() - at <= MASTER_RESTART_PROOF_MS;
 }
 
+/** Nodes beyond spec.replicas whose pods still run: a scale-down under way. */
+function leavingNodes(o: Observation): number[] {
+  const name = clusterName(o.cluster);
+  return range(MAX_BROKERS).filter((i) => i >= o.cluster.spec.replicas && o.live('Pod', names.brokerPod(name, i)) !== undefined);
+}
+
 export function plan(o: Observation, memory: ClusterMemory): Plan {
   const c = o.cluster;
   const name = clusterName(c);
   const election = o.election;
+  const leaving = leavingNodes(o);
   const brokerPods = range(c.spec.replicas).map((i) => names.brokerPod(name, i));
-  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles: rolesOf(o, brokerPods) });
+  const roles = rolesOf(o, [...brokerPods, ...leaving.map((i) => names.brokerPod(name, i))]);
+  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles, leaving });
   const check = checkSpec(c, o.facts);
   const blocked = check.blocking.length > 0;
+  const paused = c.metadata.annotations?.[ANNOTATION_PAUSE] === 'true';
+  // What already runs is left alone until the spec can run, and while a person paused the cluster.
+  const frozen = blocked || paused;
   const events: PlannedEvent[] = [];
 
-  // What already runs is left alone until the spec can run.
-  const writes = blocked ? [] : childWrites(desired, o.live);
-  let roll: RollDecision = blocked ? { action: 'none' } : nextRoll(desired, o.live, election?.master?.pod, rollGate(o));
+  const writes = frozen ? [] : childWrites(desired, o.live, expandableClaims(o.facts));
+  let roll: RollDecision = frozen ? { action: 'none' } : nextRoll(desired, o.live, { master: election?.master?.pod, gate: rollGate(o) }, zkRollGuard(o));
   // The master goes last and only on a proof made just now: a slave covered long ago may have stopped following.
-  const recheck = roll.action === 'restart' && roll.pod === election?.master?.pod && !freshlyConfirmed(o);
-  if (recheck) roll = { action: 'wait', reason: 'checking the slaves again before the master restarts' };
-  if (roll.action === 'restart') {
-    // The instance observed, not one created under the same name since: the uid is a precondition of the delete.
-    const uid = o.live<V1Pod>('Pod', roll.pod)?.metadata?.uid;
-    writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace, uid } } });
-    events.push({ type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} to apply a new revision (${roll.reason})` });
-  }
+  const takesMaster = (roll.action === 'restart' || roll.action === 'remove') && roll.pod === election?.master?.pod;
+  let recheck = takesMaster && !freshlyConfirmed(o);
+  if (recheck) roll = { action: 'wait', reason: 'checking the slaves again before the master goes' };
 
   const livePods = (podNames: readonly string[]) => podNames.map((pod) => o.live<V1Pod>('Pod', pod));
   const computed = computeStatus({
     cluster: c,
     zkPods: livePods(range(c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0)).map((i) => names.zkPod(name, i))),
     brokerPods: livePods(brokerPods),
+    leaving,
     check,
     election,
     replication: o.sync,
+    claimSize: o.facts.claimSize,
+    paused,
     now: o.now,
   });
   const status = computed.status;
+
+  // A stalled election is healed also while the spec is refused, not while paused.
+  const healing = paused
+    ? { events: [] }
+    : planHealing({
+        cluster: c,
+        election,
+        podsSettled: [...brokerPods, ...leaving.map((i) => names.brokerPod(name, i))].every((pod) => {
+          const p = o.live<V1Pod>('Pod', pod);
+          return p?.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
+        }),
+        now: o.now,
+      });
+  if (healing.stall === null) delete status.electionStall;
+  else if (healing.stall) status.electionStall = healing.stall;
+  if (healing.stalledElections !== undefined) status.stalledElections = healing.stalledElections;
+  for (const e of healing.events) events.push({ ...e, reason: Reason[e.reason], action: 'Heal' });
+  if (healing.restart && roll.action !== 'restart' && roll.action !== 'remove')
+    roll = { action: 'restart', pod: healing.restart.pod, reason: healing.restart.reason };
+
+  // A planned switchover restarts the master only while nothing else restarts.
+  const switchover = frozen
+    ? {}
+    : planSwitchover({
+        cluster: c,
+        election,
+        sync: o.sync,
+        freshlyInSync: freshlyConfirmed(o),
+        idle: roll.action === 'none' && !recheck,
+        lastFailover: status.lastFailover,
+        now: o.now,
+      });
+  const switchoverStatus = switchover.status ?? c.status?.switchover;
+  if (switchoverStatus) status.switchover = switchoverStatus;
+  if (switchover.recheck) recheck = true;
+  if (switchover.restart && roll.action !== 'restart') roll = { action: 'restart', pod: switchover.restart, reason: 'planned switchover' };
+  if (switchover.event) events.push({ ...switchover.event, reason: Reason[switchover.event.reason], action: 'Switchover' });
+
+  if (roll.action === 'restart' || roll.action === 'remove') {
+    // The instance observed, not one created under the same name since: the uid is a precondition of the delete.
+    const uid = o.live<V1Pod>('Pod', roll.pod)?.metadata?.uid;
+    writes.push({ verb: 'delete', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.pod, namespace: c.metadata.namespace, uid } } });
+    events.push(
+      roll.action === 'restart'
+        ? { type: 'Normal', reason: Reason.PodRestarted, action: 'Restart', note: `restarted ${roll.pod} (${roll.reason})` }
+        : { type: 'Normal', reason: Reason.PodRemoved, action: 'ScaleDown', note: `removed ${roll.pod}: spec.replicas is ${c.spec.replicas} (${roll.reason})` },
+    );
+  }
 
   // A Warning is recorded once per new message, not on every reconcile that still finds it.
   const oldWarning = c.status?.conditions?.find((x) => x.type === 'Warning');
@@ -154,10 +223,13 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   }
 
   let requeueAfterMs = RESYNC_MS;
-  if (blocked) requeueAfterMs = BLOCKED_MS;
-  else if (writes.length > 0 || roll.action !== 'none') requeueAfterMs = PROGRESS_MS;
+  if (frozen) requeueAfterMs = BLOCKED_MS;
+  else if (writes.length > 0 || roll.action !== 'none' || switchoverStatus?.state === 'Waiting' || switchoverStatus?.state === 'InProgress')
+    requeueAfterMs = PROGRESS_MS;
   else if (status.phase !== 'Running') requeueAfterMs = NOT_RUNNING_MS;
   if (o.sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, o.sync.retryInMs);
+  // A group with no master is looked at again within a stall timeout: ZooKeeper may stay silent meanwhile.
+  if (election?.known && !election.master && !paused) requeueAfterMs = Math.min(requeueAfterMs, stallTimeoutMs(c));
 
   return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, recheck, status, events, requeueAfterMs, remember: { warned, transition } };
 }

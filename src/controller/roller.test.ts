@@ -34,3 +34,15 @@ test('a closed gate holds back slaves and the master, not a pod that serves nobo
   });
   assert.equal((nextRestart(all, 'b-0', { open: true, reason: 'in sync' }) as { pod: string }).pod, 'b-1');
 });
+
+test('leaving nodes go after the others run the new revision: one that serves nobody first, then slaves, the master last', () => {
+  const staying = [pod('b-0', { outdated: false }), pod('b-1', { outdated: false }), pod('b-2', { outdated: false })];
+  const leaving = [pod('b-3', { leaving: true }), pod('b-4', { leaving: true })];
+  assert.deepEqual(nextRestart([pod('b-0'), ...staying.slice(1), ...leaving], 'b-4'), { action: 'restart', pod: 'b-0', reason: 'slave first' });
+  assert.deepEqual(nextRestart([...staying, ...leaving], 'b-4'), { action: 'remove', pod: 'b-3', reason: 'leaving, slaves first' });
+  assert.deepEqual(nextRestart([...staying, leaving[1]!], 'b-4'), { action: 'remove', pod: 'b-4', reason: 'leaving, the master last' });
+  const idle = pod('b-4', { leaving: true, ready: false });
+  assert.deepEqual(nextRestart([...staying, leaving[0]!, idle], 'b-3'), { action: 'remove', pod: 'b-4', reason: 'leaving, not ready' });
+  assert.equal(nextRestart([...staying, leaving[0]!, idle], 'b-4').action, 'wait', 'a leaving master is never taken down unready');
+  assert.equal(nextRestart([...staying, ...leaving], 'b-4', { open: false, reason: 'attaching' }).action, 'wait');
+});

@@ -1,9 +1,12 @@
-// Which pod to restart next, if any. Restarts are one at a time: pods that are
-// missing or not ready first (they serve nobody), then ready slaves, and the
-// elected master last, and a ready pod only while every other pod is ready, so
-// that the replication quorum and the ZooKeeper quorum always hold. A ready
-// broker is restarted only once every slave is in sync with the master (the
+// Which pod to take down next, if any: one at a time, a restart to run a new
+// revision or the removal of a node beyond spec.replicas. Pods that are
+// missing or not ready go first (they serve nobody), then ready slaves, and
+// the elected master last, and a ready pod only while every other pod is
+// ready, so that the replication quorum and the ZooKeeper quorum always hold.
+// A ready broker goes only once every slave is in sync with the master (the
 // gate): a started container says nothing about a slave having caught up.
+// Leaving nodes go only after the others run the new revision, whose quorum
+// counts without them; the master among them last, which is its failover.
 
 export interface PodView {
   name: string;
@@ -12,9 +15,15 @@ export interface PodView {
   terminating: boolean;
   /** Its revision differs from the desired one. */
   outdated: boolean;
+  /** Its node is beyond spec.replicas: removed, not restarted. */
+  leaving?: boolean;
 }
 
-export type RollDecision = { action: 'none' } | { action: 'wait'; reason: string } | { action: 'restart'; pod: string; reason: string };
+export type RollDecision =
+  | { action: 'none' }
+  | { action: 'wait'; reason: string }
+  | { action: 'restart'; pod: string; reason: string }
+  | { action: 'remove'; pod: string; reason: string };
 
 /** Whether taking a serving pod down is safe now; undefined: no such check (pod readiness only). */
 export interface RollGate {
@@ -22,19 +31,34 @@ export interface RollGate {
   reason: string;
 }
 
-export function nextRestart(pods: readonly PodView[], master: string | undefined, gate?: RollGate): RollDecision {
-  const outdated = pods.filter((p) => p.outdated);
-  if (outdated.length === 0) return { action: 'none' };
+/** Slaves first, the master last. */
+function masterLast(pods: readonly PodView[], master: string | undefined): PodView | undefined {
+  return pods.find((p) => p.name !== master) ?? pods[0];
+}
+
+/** How a restart's reason names the two roles: brokers' slaves and master, ZooKeeper's followers and leader. */
+export const BROKER_ORDER = { first: 'slave first', last: 'master last' };
+export const ZOOKEEPER_ORDER = { first: 'follower first', last: 'leader last' };
+
+/** master: the broker master or the ZooKeeper leader, which goes last. */
+export function nextRestart(pods: readonly PodView[], master: string | undefined, gate?: RollGate, order = BROKER_ORDER): RollDecision {
+  const outdated = pods.filter((p) => p.outdated && !p.leaving);
+  const leaving = pods.filter((p) => p.leaving);
+  if (outdated.length === 0 && leaving.length === 0) return { action: 'none' };
   const terminating = pods.find((p) => p.terminating);
   if (terminating) return { action: 'wait', reason: `${terminating.name} is terminating` };
   const unready = outdated.find((p) => !p.ready);
   if (unready) return { action: 'restart', pod: unready.name, reason: 'not ready' };
   const othersUnready = pods.filter((p) => !p.ready);
+  // A leaving slave that serves nobody goes at once, once the others run the new revision; a leaving master never without the gate.
+  const idle = othersUnready.find((p) => p.leaving && p.name !== master);
+  if (idle && outdated.length === 0) return { action: 'remove', pod: idle.name, reason: 'leaving, not ready' };
   if (othersUnready.length > 0) {
     return { action: 'wait', reason: `${othersUnready.map((p) => p.name).join(', ')} not ready` };
   }
   if (gate && !gate.open) return { action: 'wait', reason: gate.reason };
-  const slave = outdated.find((p) => p.name !== master);
-  if (slave) return { action: 'restart', pod: slave.name, reason: 'slave first' };
-  return { action: 'restart', pod: outdated[0]!.name, reason: 'master last' };
+  const next = masterLast(outdated, master);
+  if (next) return { action: 'restart', pod: next.name, reason: next.name === master ? order.last : order.first };
+  const gone = masterLast(leaving, master)!;
+  return { action: 'remove', pod: gone.name, reason: gone.name === master ? 'leaving, the master last' : 'leaving, slaves first' };
 }

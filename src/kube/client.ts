@@ -1,7 +1,7 @@
 // One place that turns a kubeconfig into the API access the operator uses:
 // the kubeconfig itself (watches go through the library's Watch) and the
 // REST helper for every list, read and write.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1StorageClass } from '@kubernetes/client-node';
 import { pathOf } from './kinds';
 import { KubeRest } from './rest';
 
@@ -9,7 +9,7 @@ export interface KubeClients {
   config: KubeConfig;
   rest: KubeRest;
   /** The one cluster-scoped read of a reconcile. */
-  storage: { readStorageClass(p: { name: string }): Promise<unknown> };
+  storage: { readStorageClass(p: { name: string }): Promise<V1StorageClass> };
 }
 
 /** Loads KUBECONFIG (or the given file), or the in-cluster service account. */
@@ -25,7 +25,7 @@ export function makeClients(config: KubeConfig): KubeClients {
   return {
     config,
     rest,
-    storage: { readStorageClass: ({ name }) => rest.get(pathOf('StorageClass', undefined, name)) },
+    storage: { readStorageClass: ({ name }) => rest.get<V1StorageClass>(pathOf('StorageClass', undefined, name)) },
   };
 }
 

@@ -15,6 +15,12 @@ export const Reason = {
   InvalidSpec: 'InvalidSpec',
   SpecWarning: 'SpecWarning',
   PodRestarted: 'PodRestarted',
+  PodRemoved: 'PodRemoved',
+  SwitchoverStarted: 'SwitchoverStarted',
+  SwitchedOver: 'SwitchedOver',
+  SwitchoverRefused: 'SwitchoverRefused',
+  ElectionStalled: 'ElectionStalled',
+  ElectionRecovered: 'ElectionRecovered',
   ReconcileFailed: 'ReconcileFailed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -8,8 +8,39 @@ export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler = (obj: KubernetesObject, event: InformerEvent) => void;
 export type ListFn = () => Promise<KubernetesListObject<KubernetesObject>>;
 
-const RETRY_MS = 1000;
+export interface InformerHooks {
+  /** A list or a watch failed; the informer tries again by itself. */
+  onError(err: unknown): void;
+  /** The watch's resourceVersion is gone from the server's history (410 Gone): the informer lists again. */
+  onExpired(message: string): void;
+}
+
+export const RETRY_MS = 1000;
 const GONE = 410;
+
+/** What the informer does once a watch has ended. */
+export interface NextStep {
+  action: 'list' | 'watch';
+  delayMs: number;
+}
+
+/** The HTTP status a failed watch request carries (the library's Watch sets statusCode). */
+function watchStatus(err: unknown): number | undefined {
+  const code = typeof err === 'object' && err !== null && 'statusCode' in err ? err.statusCode : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * After a watch ends. Only an expired resourceVersion (410 Gone, as an ERROR
+ * event or as the answer's status) needs a new list. A failed connection
+ * resumes from the last resourceVersion seen, as client-go's reflector does:
+ * an API server that restarts costs no list, and one that comes back without
+ * that history says 410, which lists.
+ */
+export function afterWatch(expired: boolean, err: unknown): NextStep {
+  if (expired || watchStatus(err) === GONE) return { action: 'list', delayMs: RETRY_MS };
+  return { action: 'watch', delayMs: err ? RETRY_MS : 0 };
+}
 
 /** Drops what the operator never reads from a cached object. */
 export function trim(obj: KubernetesObject): KubernetesObject {
@@ -20,6 +51,32 @@ export function trim(obj: KubernetesObject): KubernetesObject {
 
 function keyOf(o: KubernetesObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+export interface Change {
+  key: string;
+  obj: KubernetesObject;
+  event: InformerEvent;
+}
+
+/**
+ * What a list does to the cache. Every listed object is handed on, as an
+ * update when it was cached already, changed or not, as client-go's informers
+ * do on a relist: a list follows an expired watch, typically an API server
+ * that was away, and what failed meanwhile (a reconcile waiting out its
+ * backoff) is tried again now that it answers. Cached objects not listed are
+ * deleted.
+ */
+export function replaceWith(cached: ReadonlyMap<string, KubernetesObject>, listed: readonly KubernetesObject[]): Change[] {
+  const seen = new Set<string>();
+  const changes: Change[] = [];
+  for (const obj of listed) {
+    const key = keyOf(obj);
+    seen.add(key);
+    changes.push({ key, obj, event: cached.has(key) ? 'update' : 'add' });
+  }
+  for (const [key, obj] of cached) if (!seen.has(key)) changes.push({ key, obj, event: 'delete' });
+  return changes;
 }
 
 export class Informer {
@@ -35,7 +92,7 @@ export class Informer {
     private readonly list: ListFn,
     private readonly labelSelector: string | undefined,
     private readonly handler: InformerHandler,
-    private readonly onError: (err: unknown) => void,
+    private readonly hooks: InformerHooks,
   ) {}
 
   /** Lists, fills the cache, starts watching; resolves after the first successful list. */
@@ -46,7 +103,7 @@ export class Informer {
       } catch (err) {
         // An API server that is starting or throttling (429) answers later.
         if (this.stopped) return;
-        this.onError(err);
+        this.hooks.onError(err);
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }
@@ -69,22 +126,13 @@ export class Informer {
 
   private async relist(): Promise<void> {
     const res = await this.list();
-    const seen = new Set<string>();
-    for (const raw of res.items) {
-      // List items come without apiVersion and kind; the collection's name them.
-      const obj = trim({ ...raw, apiVersion: raw.apiVersion ?? res.apiVersion, kind: raw.kind ?? res.kind?.replace(/List$/, '') });
-      const key = keyOf(obj);
-      seen.add(key);
-      const old = this.items.get(key);
-      this.items.set(key, obj);
-      if (!old) this.handler(obj, 'add');
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.handler(obj, 'update');
-    }
-    for (const [key, old] of this.items) {
-      if (!seen.has(key)) {
-        this.items.delete(key);
-        this.handler(old, 'delete');
-      }
+    // List items come without apiVersion and kind; the collection's name them.
+    const kind = res.kind?.replace(/List$/, '');
+    const listed = res.items.map((raw) => trim({ ...raw, apiVersion: raw.apiVersion ?? res.apiVersion, kind: raw.kind ?? kind }));
+    for (const c of replaceWith(this.items, listed)) {
+      if (c.event === 'delete') this.items.delete(c.key);
+      else this.items.set(c.key, c.obj);
+      this.handler(c.obj, c.event);
     }
     this.resourceVersion = res.metadata?.resourceVersion ?? '';
     await this.watch();
@@ -94,7 +142,7 @@ export class Informer {
     if (this.stopped) return;
     this.retry = setTimeout(() => {
       fn().catch((err: unknown) => {
-        this.onError(err);
+        this.hooks.onError(err);
         this.later(() => this.relist());
       });
     }, delayMs);
@@ -102,14 +150,17 @@ export class Informer {
 
   private async watch(): Promise<void> {
     if (this.stopped) return;
-    let gone = false;
+    let expired = false;
     const w = new Watch(this.config);
     this.abort = await w.watch(
       this.path,
       { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, labelSelector: this.labelSelector },
-      (phase: string, apiObj: KubernetesObject & { code?: number }) => {
+      (phase: string, apiObj: KubernetesObject & { code?: number; message?: string }) => {
         if (phase === 'ERROR') {
-          gone = apiObj.code === GONE;
+          if (apiObj.code === GONE) {
+            expired = true;
+            this.hooks.onExpired(apiObj.message ?? 'resourceVersion expired');
+          }
           return;
         }
         const rv = apiObj.metadata?.resourceVersion;
@@ -128,11 +179,9 @@ export class Informer {
       },
       (err: unknown) => {
         if (this.stopped) return;
-        if (err) this.onError(err);
-        // A watch the server closed resumes where it stopped; an expired
-        // resourceVersion or a failed connection means listing again.
-        if (gone || err) this.later(() => this.relist());
-        else this.later(() => this.watch(), 0);
+        if (err) this.hooks.onError(err);
+        const next = afterWatch(expired, err);
+        this.later(() => (next.action === 'list' ? this.relist() : this.watch()), next.delayMs);
       },
     );
   }

@@ -38,14 +38,11 @@ export class Informers {
     const path = pathOf(w.kind, namespace);
     // Plain JSON: the informer trims and caches the items as they come.
     const list = () => this.kube.rest.get<KubernetesListObject<KubernetesObject>>(path, { labelSelector: w.labelSelector });
-    return new Informer(
-      this.kube.config,
-      path,
-      list,
-      w.labelSelector,
-      (o, event) => onChange(w.kind, o, event),
-      (err) => this.log.warn('watch failed, resuming', { path, error: String(err) }),
-    );
+    return new Informer(this.kube.config, path, list, w.labelSelector, (o, event) => onChange(w.kind, o, event), {
+      onError: (err) => this.log.warn('watch failed, resuming', { path, error: String(err) }),
+      // Routine after a long disconnection or an etcd compaction; logged so that the relist can be seen.
+      onExpired: (message) => this.log.info('watch expired (410 Gone), listing again', { path, detail: message }),
+    });
   }
 
   /** Starts every watch and resolves once each has listed its objects. */

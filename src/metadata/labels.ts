@@ -7,6 +7,13 @@ export const LABEL_NODE = `${GROUP}/node`;
 export const LABEL_ROLE = `${GROUP}/role`;
 export const ANNOTATION_REVISION = `${GROUP}/revision`;
 export const ANNOTATION_APPLIED = `${GROUP}/applied`;
+/** On a BrokerCluster: "true" stops every write but the master Service switch. */
+export const ANNOTATION_PAUSE = `${GROUP}/pause-reconcile`;
+/** On a BrokerCluster: a new value rolls every broker (or ZooKeeper server) once. */
+export const ANNOTATION_RESTART = `${GROUP}/restart`;
+export const ANNOTATION_RESTART_ZOOKEEPER = `${GROUP}/restart-zookeeper`;
+/** On a BrokerCluster: a new value ("any" or a slave's pod name, then optionally "@<anything>") moves the master to an in-sync slave. */
+export const ANNOTATION_SWITCHOVER = `${GROUP}/switchover`;
 export const MANAGED_BY = 'amq-keeper';
 
 export type Component = 'zookeeper' | 'broker';

@@ -17,11 +17,18 @@ export const names = {
   connection: (cluster: string) => `${cluster}-connection`,
 };
 
-/** The node index of one of the cluster's broker pods (0 <= i < replicas), or undefined. */
-export function brokerIndexOf(cluster: string, replicas: number, pod: string): number | undefined {
+/** The most broker nodes a cluster may have (the schema's maximum of spec.replicas). */
+export const MAX_BROKERS = 9;
+
+/**
+ * The node index of one of the cluster's broker pods, or undefined. Any index
+ * a cluster may have had: while it scales down, nodes beyond spec.replicas
+ * still run, and one may be the master.
+ */
+export function brokerIndexOf(cluster: string, pod: string): number | undefined {
   const m = /-(\d+)$/.exec(pod);
   const i = m ? Number(m[1]) : -1;
-  return i >= 0 && i < replicas && pod === names.brokerPod(cluster, i) ? i : undefined;
+  return i >= 0 && i < MAX_BROKERS && pod === names.brokerPod(cluster, i) ? i : undefined;
 }
 
 /** Default zkPath: one replication group per BrokerCluster. */

@@ -15,8 +15,10 @@ export interface ElectionSnapshot {
   connected: boolean;
   /** False until the group has been read at least once in this session. */
   known: boolean;
-  /** The elected master, when one is elected and maps to a pod of this cluster. */
+  /** The elected master, when one is elected, serves (has published its address) and maps to a pod of this cluster. */
   master?: ElectedMaster;
+  /** The member the elector named, also before it serves. */
+  elected?: ElectedMaster;
   members: Member[];
   /** Something about the group a person should know (malformed data, unknown members). */
   problem?: string;

@@ -34,6 +34,12 @@ export const metrics = {
     labelNames: ['namespace', 'cluster'] as const,
     registers: [registry],
   }),
+  electionStalls: new Counter({
+    name: 'amqkeeper_election_stalls_total',
+    help: 'Elections found stalled (a quorum registered, no master past electionStallTimeout) and healed by restarting brokers.',
+    labelNames: ['namespace', 'cluster'] as const,
+    registers: [registry],
+  }),
   masterSwitchSeconds: new Histogram({
     name: 'amqkeeper_master_switch_seconds',
     help: 'Time from a ZooKeeper change to the master Service being updated.',

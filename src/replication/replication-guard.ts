@@ -75,6 +75,12 @@ export class ReplicationGuard {
    * answered, so a master switch is never held up behind a slow console.
    */
   check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
+    if (snapshot && !snapshot.connected) {
+      // Cut off from ZooKeeper, a master demotes itself and the slaves stop,
+      // while their members may stay listed for a session timeout once the
+      // quorum is back: nothing proved before the outage holds after it.
+      this.state(c).recheck = true;
+    }
     if (!snapshot?.connected || !snapshot.known) return undefined;
     const group = groupFacts(c, snapshot);
     if (!group) return { inSync: false, reason: 'NoMaster', message: 'no elected master to check the slaves against' };

@@ -2,7 +2,7 @@
 // settings its entrypoint needs, readable with kubectl.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, nodePorts, range } from '../api/cluster';
+import { brokerNodes, clusterName, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels } from '../metadata/labels';
 import { renderActiveMqXml } from './activemq-xml';
@@ -20,11 +20,15 @@ export function renderNodeEnv(c: BrokerCluster, i: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** xml: each node's activemq.xml where already rendered. */
-export function buildBrokerConfig(c: BrokerCluster, xml: readonly string[] = []): V1ConfigMap {
+/**
+ * nodes: as brokerNodes(); a leaving node keeps its files until its pod is
+ * gone, so a restart of its container still finds them. xml: each node's
+ * activemq.xml by index, where already rendered.
+ */
+export function buildBrokerConfig(c: BrokerCluster, nodes = brokerNodes(c), xml: readonly (string | undefined)[] = []): V1ConfigMap {
   const n = clusterName(c);
   const data: Record<string, string> = {};
-  for (const i of range(c.spec.replicas)) {
+  for (const i of nodes) {
     data[`activemq-${i}.xml`] = xml[i] ?? renderActiveMqXml(c, i);
     data[`node-${i}.env`] = renderNodeEnv(c, i);
   }

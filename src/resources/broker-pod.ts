@@ -5,11 +5,12 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
 import { clusterName, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
-import { ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
+import { ANNOTATION_RESTART, ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
 import { renderNodeEnv } from './broker-config';
 import { ownedMeta } from './object-meta';
-import { revisionOf } from './revision';
+import { restartRequest, revisionOf } from './revision';
 import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLUME } from './pod-security';
+import { brokerScheduling } from './scheduling';
 
 export const BROKER_CONFIG_DIR = '/etc/amq-keeper';
 export const BROKER_DATA_DIR = '/var/lib/activemq';
@@ -17,15 +18,6 @@ export const BROKER_DATA_DIR = '/var/lib/activemq';
 export const BROKER_READY_COMMAND = '/usr/local/bin/amq-keeper-ready.sh';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
-
-/** Applies spec.affinity, tolerations and nodeSelector, which are kept opaque in the schema. */
-export function schedulingOf(c: BrokerCluster): Partial<PodSpec> {
-  const s: Partial<PodSpec> = {};
-  if (c.spec.affinity) s.affinity = c.spec.affinity as PodSpec['affinity'];
-  if (c.spec.tolerations) s.tolerations = c.spec.tolerations as PodSpec['tolerations'];
-  if (c.spec.nodeSelector) s.nodeSelector = c.spec.nodeSelector as Record<string, string>;
-  return s;
-}
 
 function brokerContainer(c: BrokerCluster, i: number): V1Container {
   const p = nodePorts(c, i);
@@ -74,7 +66,7 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
     automountServiceAccountToken: false,
     // Give the broker time to close its store cleanly before SIGKILL.
     terminationGracePeriodSeconds: 60,
-    ...schedulingOf(c),
+    ...brokerScheduling(c),
   };
   const labels: Record<string, string> = {
     ...(c.spec.podTemplate?.labels as Record<string, string> | undefined),
@@ -84,7 +76,8 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
   if (role) labels[LABEL_ROLE] = role;
   // The node's configuration is part of its revision: a changed activemq.xml
   // takes effect only through a restart.
-  const revision = revisionOf(spec, xml, renderNodeEnv(c, i));
-  const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), [ANNOTATION_REVISION]: revision };
+  const restart = restartRequest(c.metadata.annotations, ANNOTATION_RESTART);
+  const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...restart.parts);
+  const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), ...restart.annotations, [ANNOTATION_REVISION]: revision };
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

@@ -1,20 +1,21 @@
 // <name>-connection: what applications mount to find the cluster.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName } from '../api/cluster';
+import { brokerNodes, clusterName } from '../api/cluster';
 import { names } from '../metadata/names';
 import { clusterLabels } from '../metadata/labels';
 import { failoverUrl, masterUrl } from './connection-url';
 import { ownedMeta } from './object-meta';
 
-export function buildConnectionConfig(c: BrokerCluster): V1ConfigMap {
+/** nodes: as brokerNodes(); a leaving node stays in the URL until its pod is gone (it may be the master). */
+export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c)): V1ConfigMap {
   const n = clusterName(c);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: ownedMeta(c, names.connection(n), clusterLabels(n)),
     data: {
-      failoverUrl: failoverUrl(c),
+      failoverUrl: failoverUrl(c, undefined, nodes),
       masterUrl: masterUrl(c),
       brokerName: c.spec.brokerName,
     },

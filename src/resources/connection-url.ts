@@ -1,7 +1,7 @@
 // The client URLs published in <name>-connection. Only options the 5.16
 // client knows are written: it rejects unknown jms.* options.
 import type { BrokerCluster } from '../api/types';
-import { clusterName, clusterNamespace, MASTER_OPENWIRE_PORT, nodePorts, nodeServiceHost, range } from '../api/cluster';
+import { brokerNodes, clusterName, clusterNamespace, MASTER_OPENWIRE_PORT, nodePorts, nodeServiceHost } from '../api/cluster';
 import { names } from '../metadata/names';
 
 type Query = [string, string | number | boolean][];
@@ -32,15 +32,15 @@ function queryString(q: Query): string {
   return q.length === 0 ? '' : `?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`;
 }
 
-/** failover:(tcp://<node-0 service>:<port 0>,...)?randomize=...&jms.* */
-export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) => nodeServiceHost(c, i)): string {
-  const nodes = range(c.spec.replicas).map((i) => `tcp://${host(i)}:${nodePorts(c, i).openwire}`);
+/** failover:(tcp://<node-0 service>:<port 0>,...)?randomize=...&jms.*; nodes: as brokerNodes(). */
+export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) => nodeServiceHost(c, i), nodes = brokerNodes(c)): string {
+  const uris = nodes.map((i) => `tcp://${host(i)}:${nodePorts(c, i).openwire}`);
   const cl = c.spec.client;
   const q: Query = [['randomize', cl.randomize]];
   if (cl.maxReconnectAttempts !== undefined) q.push(['maxReconnectAttempts', cl.maxReconnectAttempts]);
   if (cl.initialReconnectDelay !== undefined) q.push(['initialReconnectDelay', cl.initialReconnectDelay]);
   q.push(...clientOptions(c));
-  return `failover:(${nodes.join(',')})${queryString(q)}`;
+  return `failover:(${uris.join(',')})${queryString(q)}`;
 }
 
 /** The master Service, for clients that want one address. */

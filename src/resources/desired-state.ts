@@ -5,8 +5,8 @@
 // mount or need them.
 import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, isZkManaged, range } from '../api/cluster';
-import { names } from '../metadata/names';
+import { brokerNodes, clusterName, isZkManaged, range } from '../api/cluster';
+import { MAX_BROKERS, names } from '../metadata/names';
 import type { Role } from '../metadata/labels';
 import { renderActiveMqXml } from './activemq-xml';
 import { buildBrokerConfig } from './broker-config';
@@ -18,6 +18,7 @@ import { buildBrokerPdb, buildZkPdb } from './pdb';
 import { buildPvc } from './pvc';
 import { buildZkConfig } from './zk-config';
 import { buildZkPod } from './zk-pod';
+import { ownedMeta } from './object-meta';
 import { buildZkClientService, buildZkHeadlessService } from './zk-services';
 
 export interface Observed {
@@ -25,6 +26,8 @@ export interface Observed {
   masterIndex?: number;
   /** Role of each broker pod as ZooKeeper reports it. */
   roles: ReadonlyMap<string, Role>;
+  /** Nodes beyond spec.replicas whose pods still run: a scale-down under way. */
+  leaving?: readonly number[];
 }
 
 export interface DesiredState {
@@ -32,38 +35,59 @@ export interface DesiredState {
   masterService: V1Service;
   /** Server-side applied in this order on every reconcile that finds them different. */
   applied: KubernetesObject[];
-  /** Created when missing; never changed in place (their spec is immutable). */
+  /** Created when missing; in place only their owners change, and a larger storage request where the class allows it. */
   claims: V1PersistentVolumeClaim[];
-  /** ZooKeeper then broker pods; created when missing, restarted by the roller when their revision differs. */
+  /** ZooKeeper then broker pods (0..replicas-1); created when missing, restarted by the roller when their revision differs. */
   zkPods: V1Pod[];
   brokerPods: V1Pod[];
+  /** Pods of the leaving nodes: never created again, removed by the roller once the others run the new quorum. */
+  leavingPods: V1Pod[];
+  /** What nodes beyond spec.replicas left behind once their pods are gone: deleted where they exist. */
+  leftovers: KubernetesObject[];
+}
+
+/** The Service of every node a cluster may have had beyond its nodes, and its claim where claims go with the cluster. */
+function leftoversOf(c: BrokerCluster, nodes: readonly number[]): KubernetesObject[] {
+  const n = clusterName(c);
+  // Owned: only what this cluster made is ever deleted.
+  const ref = (kind: string, name: string): KubernetesObject => ({ apiVersion: 'v1', kind, metadata: ownedMeta(c, name, {}) });
+  const gone = range(MAX_BROKERS).filter((i) => i >= c.spec.replicas && !nodes.includes(i));
+  return gone.flatMap((i) => {
+    const objects = [ref('Service', names.brokerNodeService(n, i))];
+    if (c.spec.persistence.deleteClaim) objects.push(ref('PersistentVolumeClaim', names.brokerPvc(n, i)));
+    return objects;
+  });
 }
 
 export function desiredState(c: BrokerCluster, observed: Observed): DesiredState {
   const n = clusterName(c);
   const managed = isZkManaged(c);
   const zkNodes = managed ? range(c.spec.zookeeper.replicas ?? 0) : [];
-  const brokerNodes = range(c.spec.replicas);
+  const nodes = brokerNodes(c, observed.leaving);
   // Rendered once: the ConfigMap holds each file and each pod's revision hashes it.
-  const xml = brokerNodes.map((i) => renderActiveMqXml(c, i));
+  const xml: string[] = [];
+  for (const i of nodes) xml[i] = renderActiveMqXml(c, i);
   const applied: KubernetesObject[] = [];
   if (managed) applied.push(buildZkConfig(c), buildZkHeadlessService(c), buildZkClientService(c), buildZkPdb(c));
   applied.push(
-    buildBrokerConfig(c, xml),
+    buildBrokerConfig(c, nodes, xml),
     buildBrokerHeadlessService(c),
-    ...brokerNodes.map((i) => buildBrokerNodeService(c, i)),
-    buildBrokerPdb(c),
-    buildConnectionConfig(c),
+    ...nodes.map((i) => buildBrokerNodeService(c, i)),
+    buildBrokerPdb(c, nodes.length),
+    buildConnectionConfig(c, nodes),
   );
+  const brokerPod = (i: number) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)));
   const claims = [
     ...zkNodes.map((i) => buildPvc(c, 'zookeeper', names.zkPvc(n, i), i, '1Gi')),
-    ...brokerNodes.map((i) => buildPvc(c, 'broker', names.brokerPvc(n, i), i, c.spec.persistence.size)),
+    ...range(c.spec.replicas).map((i) => buildPvc(c, 'broker', names.brokerPvc(n, i), i, c.spec.persistence.size)),
   ];
   return {
     masterService: buildMasterService(c, observed.masterIndex),
     applied,
     claims,
     zkPods: zkNodes.map((i) => buildZkPod(c, i)),
-    brokerPods: brokerNodes.map((i) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)))),
+    brokerPods: nodes.filter((i) => i < c.spec.replicas).map(brokerPod),
+    leavingPods: nodes.filter((i) => i >= c.spec.replicas).map(brokerPod),
+    leftovers: leftoversOf(c, nodes),
   };
 }

@@ -24,6 +24,7 @@ export function buildZkPdb(c: BrokerCluster): V1PodDisruptionBudget {
   return buildPdb(c, 'zookeeper', names.zkPdb(clusterName(c)), c.spec.zookeeper.replicas ?? 1);
 }
 
-export function buildBrokerPdb(c: BrokerCluster): V1PodDisruptionBudget {
-  return buildPdb(c, 'broker', names.brokerPdb(clusterName(c)), c.spec.replicas);
+/** nodes: how many broker pods run or are wanted; while a scale-down is under way the old quorum still holds. */
+export function buildBrokerPdb(c: BrokerCluster, nodes = c.spec.replicas): V1PodDisruptionBudget {
+  return buildPdb(c, 'broker', names.brokerPdb(clusterName(c)), Math.max(nodes, c.spec.replicas));
 }

@@ -21,3 +21,13 @@ export function revisionOf(...parts: unknown[]): string {
     .digest('hex')
     .slice(0, 16);
 }
+
+/**
+ * A manual restart asked for with an annotation on the BrokerCluster (its
+ * value, copied onto the pod): part of the revision only when set, so pods
+ * made before it existed keep theirs.
+ */
+export function restartRequest(annotations: Record<string, string> | undefined, key: string): { annotations: Record<string, string>; parts: unknown[] } {
+  const value = annotations?.[key];
+  return value === undefined ? { annotations: {}, parts: [] } : { annotations: { [key]: value }, parts: [{ restart: value }] };
+}

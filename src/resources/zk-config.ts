@@ -2,17 +2,14 @@
 // node derives its myid from its pod name).
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, clusterNamespace, range, ZK_CLIENT_PORT, ZK_ELECTION_PORT, ZK_PEER_PORT } from '../api/cluster';
+import { clusterName, range, ZK_CLIENT_PORT, ZK_ELECTION_PORT, ZK_PEER_PORT, zkServerHost } from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels } from '../metadata/labels';
 import { ownedMeta } from './object-meta';
 
 export function renderZooCfg(c: BrokerCluster): string {
-  const n = clusterName(c);
-  const hs = names.zkHeadlessService(n);
-  const ns = clusterNamespace(c);
   const servers = range(c.spec.zookeeper.replicas ?? 0).map(
-    (i) => `server.${i + 1}=${names.zkPod(n, i)}.${hs}.${ns}.svc:${ZK_PEER_PORT}:${ZK_ELECTION_PORT};${ZK_CLIENT_PORT}`,
+    (i) => `server.${i + 1}=${zkServerHost(c, i)}:${ZK_PEER_PORT}:${ZK_ELECTION_PORT};${ZK_CLIENT_PORT}`,
   );
   return [
     'tickTime=2000',

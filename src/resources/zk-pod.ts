@@ -3,11 +3,12 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
 import { clusterName, ZK_CLIENT_PORT, ZK_ELECTION_PORT, ZK_PEER_PORT } from '../api/cluster';
 import { names } from '../metadata/names';
-import { ANNOTATION_REVISION, componentLabels, LABEL_NODE } from '../metadata/labels';
+import { ANNOTATION_RESTART_ZOOKEEPER, ANNOTATION_REVISION, componentLabels, LABEL_NODE } from '../metadata/labels';
 import { renderZooCfg } from './zk-config';
 import { ownedMeta } from './object-meta';
-import { revisionOf } from './revision';
+import { restartRequest, revisionOf } from './revision';
 import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLUME } from './pod-security';
+import { zkScheduling } from './scheduling';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
@@ -50,9 +51,11 @@ export function buildZkPod(c: BrokerCluster, i: number): V1Pod {
     ],
     securityContext: restrictedPodSecurity(),
     automountServiceAccountToken: false,
+    ...zkScheduling(c),
   };
   if (!spec.containers[0]?.resources) delete spec.containers[0]?.resources;
   const labels = { ...componentLabels(n, 'zookeeper'), [LABEL_NODE]: String(i) };
-  const annotations = { [ANNOTATION_REVISION]: revisionOf(spec, renderZooCfg(c)) };
+  const restart = restartRequest(c.metadata.annotations, ANNOTATION_RESTART_ZOOKEEPER);
+  const annotations = { ...restart.annotations, [ANNOTATION_REVISION]: revisionOf(spec, renderZooCfg(c), ...restart.parts) };
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

@@ -1,7 +1,8 @@
 // The whole status of a cluster as a pure function of what was observed.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
-import { isZkManaged, quorum, zkConnectString, zkPath } from '../api/cluster';
+import { brokerNodes, clusterName, isZkManaged, quorum, zkConnectString, zkPath } from '../api/cluster';
+import { names } from '../metadata/names';
 import type { SpecCheck } from '../api/spec-checks';
 import type { ElectionSnapshot } from '../model/election';
 import { failoverUrl, masterUrl } from '../resources/connection-url';
@@ -12,7 +13,7 @@ import { masterTransition, type TransitionEvent } from './master-transition';
 import { phaseOf } from './phase';
 import { countReady } from './pods';
 import { ready } from './ready';
-import { RECONCILED } from './reconciled';
+import { RECONCILED, reconcilePaused } from './reconciled';
 import { replicasInSync } from './replicas-in-sync';
 import type { SyncVerdict } from '../replication/replica-sync';
 import { warning } from './warning';
@@ -22,10 +23,16 @@ export interface StatusInput {
   cluster: BrokerCluster;
   zkPods: readonly (V1Pod | undefined)[];
   brokerPods: readonly (V1Pod | undefined)[];
+  /** Nodes beyond spec.replicas whose pods still run (a scale-down under way). */
+  leaving?: readonly number[];
   check: SpecCheck;
+  /** amqkeeper.io/pause-reconcile is "true". */
+  paused?: boolean;
   election?: ElectionSnapshot;
   /** Whether the slaves are in sync with the master; undefined while unknown. */
   replication?: SyncVerdict;
+  /** The smallest storage request among the broker claims; undefined while there are none. */
+  claimSize?: string;
   now: Date;
 }
 
@@ -48,7 +55,12 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     connected: election?.connected,
     connectString: zkConnectString(c),
   });
-  const brokersCond = brokersReady(readyBrokers, replicas);
+  const leaving = input.leaving ?? [];
+  const brokersCond = brokersReady(
+    readyBrokers,
+    replicas,
+    leaving.map((i) => names.brokerPod(clusterName(c), i)),
+  );
   const masterCond = masterElected({
     known: election?.known ?? false,
     master: election?.master?.pod,
@@ -70,11 +82,15 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     nextCondition(ConditionType.Warning, warnCond, old.conditions, gen, now),
     nextCondition(ConditionType.Reconciled, RECONCILED, old.conditions, gen, now),
   ];
+  // Shown while paused, and once more as False when resumed.
+  if (input.paused || old.conditions?.some((x) => x.type === ConditionType.ReconcilePaused && x.status === 'True')) {
+    conditions.push(nextCondition(ConditionType.ReconcilePaused, reconcilePaused(input.paused ?? false), old.conditions, gen, now));
+  }
   const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;
   // While ZooKeeper cannot be read the last known master stands: the operator changes nothing.
   const transition = masterTransition(old, election, now);
   const master = transition.fields.master;
-  const { master: _m, masterSince: _s, previousMaster: _p, masterLostAt: _l, lastFailover: _f, ...rest } = old;
+  const { master: _m, masterSince: _s, previousMaster: _p, masterLostAt: _l, lastFailover: _f, claimSize: _c, ...rest } = old;
   const status: BrokerClusterStatus = {
     ...rest,
     ...transition.fields,
@@ -91,10 +107,11 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     ready: `${readyBrokers}/${replicas}`,
     zkPath: zkPath(c),
     zkConnectString: zkConnectString(c),
-    failoverUrl: failoverUrl(c),
+    failoverUrl: failoverUrl(c, undefined, brokerNodes(c, leaving)),
     masterUrl: masterUrl(c),
     conditions,
   };
   if (election?.known && election.connected) status.members = election.members;
+  if (input.claimSize) status.claimSize = input.claimSize;
   return { status, events: transition.events };
 }

@@ -18,6 +18,7 @@ export const ConditionType = {
   ReplicasInSync: 'ReplicasInSync',
   Warning: 'Warning',
   Reconciled: 'Reconciled',
+  ReconcilePaused: 'ReconcilePaused',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

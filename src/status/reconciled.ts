@@ -16,3 +16,14 @@ export function withFailedReconcile(c: BrokerCluster, status: BrokerClusterStatu
   const failed = nextCondition(ConditionType.Reconciled, reconcileFailed(message), old.conditions, c.metadata.generation, now);
   return { ...old, conditions: [...(old.conditions ?? []).filter((x) => x.type !== ConditionType.Reconciled), failed] };
 }
+
+/** ReconcilePaused: a person stopped the operator's writes for this cluster. */
+export function reconcilePaused(paused: boolean): ConditionValue {
+  return paused
+    ? {
+        status: 'True',
+        reason: 'Paused',
+        message: 'amqkeeper.io/pause-reconcile is "true": nothing is written but the master Service, which keeps following the elected master',
+      }
+    : { status: 'False', reason: 'Resumed', message: 'amqkeeper.io/pause-reconcile is not "true"' };
+}

@@ -15,7 +15,6 @@ interface Tracked {
   connectString: string;
   path: string;
   brokerName: string;
-  replicas: number;
   session: ZkSession;
   watcher: GroupWatcher;
   snapshot?: ElectionSnapshot;
@@ -39,15 +38,15 @@ export class MasterTracking implements ElectionSource {
     const ns = clusterNamespace(c);
     const name = clusterName(c);
     const key = keyOf(ns, name);
-    const want = { connectString: zkConnectString(c), path: zkPath(c), brokerName: c.spec.brokerName, replicas: c.spec.replicas };
+    const want = { connectString: zkConnectString(c), path: zkPath(c), brokerName: c.spec.brokerName };
     let t = this.tracked.get(key);
-    if (t && (t.connectString !== want.connectString || t.path !== want.path || t.brokerName !== want.brokerName || t.replicas !== want.replicas)) {
+    if (t && (t.connectString !== want.connectString || t.path !== want.path || t.brokerName !== want.brokerName)) {
       this.forget(ns, name);
       t = undefined;
     }
     if (!t) {
       const session = this.pool.acquire(want.connectString);
-      const isPod = (pod: string) => brokerIndexOf(name, want.replicas, pod) !== undefined;
+      const isPod = (pod: string) => brokerIndexOf(name, pod) !== undefined;
       const entry: Tracked = { ...want, session, watcher: undefined as unknown as GroupWatcher };
       entry.watcher = new GroupWatcher(session, want.path, (raws, at) => {
         if (raws === 'disconnected') {
@@ -55,12 +54,15 @@ export class MasterTracking implements ElectionSource {
         } else {
           const view = decodeGroup(raws, want.brokerName);
           const pod = view.master ? podOfMember(view.master, isPod) : undefined;
-          const index = pod === undefined ? undefined : brokerIndexOf(name, want.replicas, pod);
+          const index = pod === undefined ? undefined : brokerIndexOf(name, pod);
           const problems = [...view.problems];
           if (view.master && !pod) problems.push(`the elected member ${view.master.memberId} maps to no pod of this cluster`);
           entry.snapshot = { connected: true, known: true, members: statusMembers(view, isPod), at };
           if (pod !== undefined && index !== undefined) entry.snapshot.master = { pod, index };
           if (problems.length > 0) entry.snapshot.problem = problems.join('; ');
+          const electedPod = view.elected ? podOfMember(view.elected, isPod) : undefined;
+          const electedIndex = electedPod === undefined ? undefined : brokerIndexOf(name, electedPod);
+          if (electedPod !== undefined && electedIndex !== undefined) entry.snapshot.elected = { pod: electedPod, index: electedIndex };
         }
         this.d.enqueue(ns, name);
       });

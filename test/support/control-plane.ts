@@ -15,8 +15,40 @@ export interface ControlPlane {
   kubeconfig: string;
   /** Holds pki/, logs/<component>.log, etcd data; removed by stop(). */
   stateDir: string;
+  /** Ports on 127.0.0.1, from the state dir's ports.env. */
+  ports: { api: number; etcd: number };
   /** Stops every process of this control plane; safe to call twice. */
   stop(): Promise<void>;
+  /** SIGTERMs the kube-apiserver alone (it stops listening at once) and resolves once it has exited. */
+  stopApiServer(): Promise<void>;
+  /** Starts the kube-apiserver again, on the same port with the same certificates; resolves once it is ready. */
+  startApiServer(): Promise<void>;
+  /**
+   * Moves etcd's revision past every resourceVersion handed out so far and
+   * compacts its history up to there, so that a watch from any of them is
+   * answered 410 Gone. Returns the revision.
+   */
+  compactEtcd(): Promise<number>;
+}
+
+/** A call to etcd's v3 HTTP gateway (its client port serves JSON with base64 keys). */
+async function etcd<T>(port: number, path: string, body: object): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/v3/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`etcd ${path}: HTTP ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+function readPorts(stateDir: string): ControlPlane['ports'] {
+  const env = readFileSync(path.join(stateDir, 'ports.env'), 'utf8');
+  const port = (key: string): number => {
+    const m = new RegExp(`^${key}=(\\d+)$`, 'm').exec(env);
+    if (!m?.[1]) throw new Error(`${key} missing from ${stateDir}/ports.env`);
+    return Number(m[1]);
+  };
+  return { api: port('API_PORT'), etcd: port('ETCD_PORT') };
 }
 
 function run(file: string, args: string[]): Promise<string> {
@@ -42,13 +74,13 @@ export function kubectlPath(): string {
 
 /**
  * Builds the binaries if not cached (the first build takes many minutes), then
- * starts a control plane. With kwok, node kwok-node-0 exists and pods scheduled
- * to it become Running/Ready with IPs. With node, the real node of
+ * starts a control plane. With kwok, nodes kwok-node-0..kwokNodes-1 (one
+ * unless told) exist and pods scheduled to them become Running/Ready with IPs. With node, the real node of
  * hack/node.sh runs pods from the project's images (root only; one at a time
  * per machine). Set KEEP_CONTROL_PLANE_STATE=1 to keep
  * the state dir (logs) after stop().
  */
-export async function startControlPlane(opts: { kwok?: boolean; node?: boolean } = {}): Promise<ControlPlane> {
+export async function startControlPlane(opts: { kwok?: boolean; kwokNodes?: number; node?: boolean } = {}): Promise<ControlPlane> {
   await run('bash', [hack('build-k8s.sh')]);
   if (opts.kwok) await run('bash', [hack('build-kwok.sh')]);
 
@@ -76,9 +108,35 @@ export async function startControlPlane(opts: { kwok?: boolean; node?: boolean }
 
   try {
     // `up` tears down by itself on failure; its stderr names the failed component.
-    const flags = [...(opts.kwok ? ['--with-kwok'] : []), ...(opts.node ? ['--with-node'] : [])];
+    const flags = [
+      ...(opts.kwok ? ['--with-kwok'] : []),
+      ...(opts.kwok && opts.kwokNodes ? ['--kwok-nodes', String(opts.kwokNodes)] : []),
+      ...(opts.node ? ['--with-node'] : []),
+    ];
     const out = await run('bash', [script, 'up', stateDir, ...flags]);
-    return { kubeconfig: out.trim().split('\n').pop() || path.join(stateDir, 'kubeconfig'), stateDir, stop };
+    const ports = readPorts(stateDir);
+    return {
+      kubeconfig: out.trim().split('\n').pop() || path.join(stateDir, 'kubeconfig'),
+      stateDir,
+      ports,
+      stop,
+      stopApiServer: async () => {
+        await run('bash', [script, 'stop-apiserver', stateDir]);
+      },
+      startApiServer: async () => {
+        await run('bash', [script, 'start-apiserver', stateDir]);
+      },
+      compactEtcd: async () => {
+        // A key outside the API server's /registry prefix: only the revision moves.
+        const put = await etcd<{ header: { revision: string } }>(ports.etcd, 'kv/put', {
+          key: b64('/amq-keeper-test/compaction'),
+          value: b64(String(Date.now())),
+        });
+        const revision = Number(put.header.revision);
+        await etcd(ports.etcd, 'kv/compaction', { revision: String(revision), physical: true });
+        return revision;
+      },
+    };
   } catch (err) {
     process.removeListener('exit', onExit);
     // The script's stderr says which component failed and why: keep it in the message, which is what reports show.

@@ -94,6 +94,8 @@ export class ZkObserver {
 export class ServiceObserver {
   readonly history: Sample[] = [];
   private abort: AbortController | undefined;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: KubeConfig,
@@ -106,13 +108,18 @@ export class ServiceObserver {
     this.abort = await w.watch(
       `/api/v1/namespaces/${this.namespace}/services`,
       { fieldSelector: `metadata.name=${this.name}` },
-      (_phase: string, svc: V1Service) => {
+      (phase: string, svc: V1Service) => {
+        if (phase === 'ERROR' || phase === 'BOOKMARK') return;
         const node = svc.spec?.selector?.['amqkeeper.io/node'];
         const value = node === undefined || node === 'none' ? undefined : node;
         const last = this.history[this.history.length - 1];
         if (!last || last.value !== value) this.history.push({ at: Date.now(), value });
       },
-      () => undefined,
+      // Watched again when the API server ends the watch (a restart): a watch
+      // without a resourceVersion begins with the Service as it is now.
+      () => {
+        if (!this.stopped) this.retry = setTimeout(() => void this.start(), 500);
+      },
     );
   }
 
@@ -121,6 +128,8 @@ export class ServiceObserver {
   }
 
   stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
     this.abort?.abort();
   }
 }

@@ -1,7 +1,7 @@
 // The operator as a child process, as it runs for real: killed with SIGKILL,
 // restarted, read through its /metrics.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -15,6 +15,38 @@ export function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** A TCP connection of a process, from /proc/net/tcp; state in its hex code (01 established, 08 close-wait). */
+export interface TcpConnection {
+  inode: string;
+  remotePort: number;
+  state: string;
+}
+
+/**
+ * The IPv4 TCP connections process pid holds to any of these ports on the
+ * same host. A connection its peer closed stays in close-wait until the
+ * process closes its end, which a stopped process never does: the way to see
+ * a server drop a paused client.
+ */
+export function tcpConnections(pid: number, remotePorts: readonly number[]): TcpConnection[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed since the listing
+    }
+  }
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9)
+    .map((f) => ({ inode: f[9]!, remotePort: Number.parseInt(f[2]!.split(':')[1]!, 16), state: f[3]! }))
+    .filter((c) => inodes.has(c.inode) && remotePorts.includes(c.remotePort));
 }
 
 export interface OperatorProcess {

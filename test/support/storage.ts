@@ -15,6 +15,8 @@ export interface LocalStorageOptions {
   size?: string;
   /** Volume names are <prefix>-<i>. Default "<storageClassName>-pv". */
   namePrefix?: string;
+  /** The class's allowVolumeExpansion; unset by default. */
+  allowVolumeExpansion?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function provisionLocalVolumes(kubeconfig: string, o: LocalStorageO
       provisioner: 'kubernetes.io/no-provisioner',
       volumeBindingMode: 'Immediate',
       reclaimPolicy: 'Retain',
+      ...(o.allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion: o.allowVolumeExpansion }),
     },
   ];
   for (let i = 0; i < count; i++) {

@@ -108,8 +108,12 @@ Leases are granted separately, in the release namespace only
   resources: ["pods"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["services", "configmaps", "persistentvolumeclaims"]
+  resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "patch"]
+{{- /* delete: the Service and (with deleteClaim) the claim of a node removed by a scale-down */}}
+- apiGroups: [""]
+  resources: ["services", "persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch"]
