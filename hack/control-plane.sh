@@ -16,7 +16,7 @@
 #       stop (SIGTERM) and start again only the kube-apiserver of a running
 #       instance, on the same address, port and certificates
 #
-# Env: CONTROL_PLANE_TIMEOUT (seconds for `up`, default 120), K8S_BIN, KWOK_DIR.
+# Env: CONTROL_PLANE_TIMEOUT (seconds for `up` and `start-apiserver`, default 120), K8S_BIN, KWOK_DIR.
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=SCRIPTDIR/node.env

@@ -82,8 +82,8 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     nextCondition(ConditionType.Warning, warnCond, old.conditions, gen, now),
     nextCondition(ConditionType.Reconciled, RECONCILED, old.conditions, gen, now),
   ];
-  // Shown while paused, and once more as False when resumed.
-  if (input.paused || old.conditions?.some((x) => x.type === ConditionType.ReconcilePaused && x.status === 'True')) {
+  // Shown from the first pause on: False once resumed.
+  if (input.paused || old.conditions?.some((x) => x.type === ConditionType.ReconcilePaused)) {
     conditions.push(nextCondition(ConditionType.ReconcilePaused, reconcilePaused(input.paused ?? false), old.conditions, gen, now));
   }
   const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;

@@ -15,6 +15,8 @@ import { logTail } from './log-tail';
 const ROOT = join(__dirname, '..', '..');
 /** kubelet's first restart of a crashed container comes within moments. */
 const CRASH_RESTART_DELAY_MS = 1_000;
+/** The broker pods' terminationGracePeriodSeconds. */
+const STOP_GRACE_MS = 60_000;
 
 /** Applies the CRD, waits until it is served, and creates the namespaces. */
 export async function installCrd(kubeconfig: string, ...namespaces: string[]): Promise<void> {
@@ -113,6 +115,11 @@ export class BrokerSet {
     await Promise.all(Array.from({ length: count }, (_, i) => this.start(i)));
   }
 
+  /** The broker log of node i (every start appends to it). */
+  logFile(i: number): string {
+    return join(this.work, 'data', `node-${i}`, 'broker.log');
+  }
+
   /** The JVM's class-load log of node i (its latest start). */
   classLoadLog(i: number): string {
     return join(this.work, 'data', `node-${i}`, 'class-load.log');
@@ -140,15 +147,18 @@ export class BrokerSet {
   }
 
   /** A clean stop: the broker closes its store first. */
-  stop(i: number): Promise<void> {
-    return this.end(i, 'SIGTERM');
+  /** A clean stop, as a pod's SIGTERM; SIGKILL after the grace period, as the kubelet does. */
+  stop(i: number, graceMs = STOP_GRACE_MS): Promise<void> {
+    return this.end(i, 'SIGTERM', graceMs);
   }
 
-  private async end(i: number, signal: NodeJS.Signals): Promise<void> {
+  private async end(i: number, signal: NodeJS.Signals, graceMs?: number): Promise<void> {
     const b = this.brokers.get(i);
     if (b?.running) this.ending.add(b);
     b?.kill(signal);
+    const late = graceMs === undefined ? undefined : setTimeout(() => b?.kill('SIGKILL'), graceMs);
     await b?.exited;
+    clearTimeout(late);
     this.brokers.delete(i);
   }
 
