@@ -411,8 +411,17 @@ describe('master tracking against real brokers', () => {
     const proc = op;
     assert.ok(proc?.child.pid, 'a running operator');
     const pid = proc.child.pid;
-    const master = await settledMaster();
-    await kube.untilCluster(NAME, (bc) => assert.equal(bc.status?.members?.length, 3), { timeoutMs: 60_000, what: 'three members' });
+    // Settled: after an outage the group lists the old master for a session timeout before the brokers elect again.
+    const master = await kube.settledMaster(NAME, {
+      timeoutMs: 120_000,
+      what: 'a master with every slave in sync',
+      agrees: (pod, bc) => {
+        assert.equal(zkObs.current, pod, 'ZooKeeper reports the same master');
+        assert.equal(svcObs.current, String(nodeOf(pod)), 'master Service selects the elected node');
+        assert.equal(bc.status?.members?.length, 3);
+        assert.equal(bc.status?.conditions?.find((c) => c.type === 'ReplicasInSync')?.status, 'True');
+      },
+    });
     const eventCounts = async () => ({
       MasterElected: (await kube.events(NAME, 'MasterElected')).length,
       MasterLost: (await kube.events(NAME, 'MasterLost')).length,
@@ -444,12 +453,14 @@ describe('master tracking against real brokers', () => {
         const log = logged();
         const expired = log.indexOf('zookeeper session expired, opening a new one');
         assert.ok(expired >= 0, 'the operator saw its session expire');
-        assert.match(log.slice(expired), /zookeeper connected \{[^\n]*"fresh":true/, 'and connected with a new session');
+        const session = log.slice(expired).search(/zookeeper connected \{[^\n]*"fresh":true/);
+        assert.ok(session >= 0, 'and connected with a new session');
+        // Proved again only on the group as read in the new session.
+        assert.match(log.slice(expired + session), /slaves in sync/, 'the slaves proven in sync again');
         const bc = await kube.cluster(NAME);
         assert.equal(bc.status?.conditions?.find((c) => c.type === 'ZooKeeperReady')?.status, 'True');
-        assert.equal(bc.status?.members?.length, 3, 'the group read again');
       },
-      { timeoutMs: 60_000, what: 'a new session and the group read again', explain: () => logTail(proc.logFile, 20) },
+      { timeoutMs: 60_000, what: 'a new session, the group read again', explain: () => logTail(proc.logFile, 20) },
     );
     assert.equal(zkObs.current, master, 'ZooKeeper kept its master (else this test proves nothing)');
     const after = await kube.cluster(NAME);

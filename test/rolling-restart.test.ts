@@ -248,6 +248,8 @@ describe('rolling restarts and rejoins against real brokers', () => {
     assert.equal((await kube.events(NAME, 'PodRestarted')).length, restartedEvents, 'no PodRestarted Event');
 
     for (const n of others) await zk.startNode(n);
+    // An election that stalls after the outage is healed by restarting the broker holding it up
+    // (ElectionStalled, no master then); that pod comes back on the new revision: its restart in the roll.
     await eventually(
       async () => {
         bridge.check();

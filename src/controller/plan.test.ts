@@ -407,3 +407,20 @@ test('switchover: the master is restarted only while nothing else is, and the st
   assert.equal(later.roll.action, 'none', 'not twice');
   assert.equal(later.status.switchover?.state, 'InProgress');
 });
+
+test('while ZooKeeper cannot be read an unready outdated broker is not restarted either (every broker looks unready then)', () => {
+  const c = withStatus(running('xl-broker-1'));
+  const unready = (o: KubernetesObject) =>
+    o.kind === 'Pod' && o.metadata?.name?.startsWith('xl-broker-')
+      ? { ...o, metadata: { ...o.metadata, annotations: { 'amqkeeper.io/revision': 'old' } }, status: { conditions: [{ type: 'Ready', status: 'False' }] } }
+      : o;
+  const live = converged(c, 1, unready);
+  const p = plan(observation(c, live, { election: { ...elected(1), connected: false } }), {});
+  assert.equal(p.roll.action, 'wait');
+  assert.ok(!p.writes.some((w) => w.verb === 'delete'));
+  assert.equal(
+    plan(observation(c, live, { election: elected(1), sync: IN_SYNC }), {}).roll.action,
+    'restart',
+    'with the group read, one that serves nobody goes first',
+  );
+});

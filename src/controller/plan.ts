@@ -139,6 +139,10 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
 
   const writes = frozen ? [] : childWrites(desired, o.live, expandableClaims(o.facts));
   let roll: RollDecision = frozen ? { action: 'none' } : nextRoll(desired, o.live, { master: election?.master?.pod, gate: rollGate(o) }, zkRollGuard(o));
+  // Without a read of the group every broker may look unready (a master without ZooKeeper stops listening): none is taken down.
+  const brokerRoll = (roll.action === 'restart' || roll.action === 'remove') && !roll.pod.startsWith(`${name}-zk-`);
+  if (brokerRoll && election && !(election.connected && election.known))
+    roll = { action: 'wait', reason: 'ZooKeeper cannot be read, so the master is not known' };
   // The master goes last and only on a proof made just now: a slave covered long ago may have stopped following.
   const takesMaster = (roll.action === 'restart' || roll.action === 'remove') && roll.pod === election?.master?.pod;
   let recheck = takesMaster && !freshlyConfirmed(o);

@@ -58,25 +58,28 @@ test('slaves proven in sync before ZooKeeper was lost are proven again once it i
   };
   let checked = (): void => undefined;
   const guard = new ReplicationGuard(DISTRIBUTION_CONSOLE_CREDENTIALS, createLogger('json', 'error'), () => checked());
-  /** The verdict now, and the one after the check it started. */
-  const verdicts = async () => {
+  /** The verdict now, and a wait for the one after the check it started. */
+  const look = () => {
     const done = new Promise<void>((resolve) => {
       checked = resolve;
     });
     const now = guard.check(c, snap);
-    await done;
-    return [now, guard.check(c, snap)];
+    const settled = async () => {
+      await done;
+      return guard.check(c, snap);
+    };
+    return { now, settled };
   };
 
-  const [first, proven] = await verdicts();
-  assert.equal(first?.reason, 'CheckpointPending');
-  assert.equal(proven?.inSync, true);
+  const first = look();
+  assert.equal(first.now?.reason, 'CheckpointPending');
+  assert.equal((await first.settled())?.inSync, true);
   assert.equal(checkpoints, 1);
 
   assert.equal(guard.check(c, { ...snap, connected: false }), undefined, 'no verdict without ZooKeeper');
-  const [back, again] = await verdicts();
-  assert.equal(back?.inSync, false, 'the same members are not taken as in sync');
-  assert.equal(back?.reason, 'CheckpointPending');
-  assert.equal(again?.inSync, true);
+  const back = look();
+  assert.equal(back.now?.inSync, false, 'the same members are not taken as in sync');
+  assert.equal(back.now?.reason, 'CheckpointPending');
+  assert.equal((await back.settled())?.inSync, true);
   assert.equal(checkpoints, 2, 'proven with a new checkpoint');
 });
