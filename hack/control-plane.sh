@@ -46,10 +46,8 @@ live_pid() {
   local f="$STATE/pids/$1.pid" pid
   [ -f "$f" ] || return 1
   pid="$(cat "$f")"
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  # Zombies (exited, not yet reaped) have an empty cmdline, so they count as gone.
   # Every component gets a path inside the state dir on its command line.
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STATE/" || return 1
+  started_for "$pid" "$STATE" || return 1
   echo "$pid"
 }
 

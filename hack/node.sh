@@ -31,7 +31,7 @@ pid_of() { # pid of a node process if alive and started for this state dir
   local f="$NODE/pids/$1.pid" pid
   [ -f "$f" ] || return 1
   pid="$(cat "$f")"
-  [ -r "/proc/$pid/cmdline" ] && tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qF -- "$STATE/" || return 1
+  started_for "$pid" "$STATE" || return 1
   echo "$pid"
 }
 

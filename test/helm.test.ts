@@ -432,7 +432,7 @@ describe('helm upgrade to namespaced mode', () => {
     assert.deepEqual(rulesOf(cr), ['storage.k8s.io/storageclasses:get'], 'only the cluster-scoped read is left');
     for (const ns of ['team-a', 'team-b']) {
       const role = await getJson<V1Role>(['-n', ns, 'get', 'role', RELEASE]);
-      assert.equal(rulesOf(role).length, 7);
+      assert.equal(rulesOf(role).length, 8);
       const rb = await getJson<V1RoleBinding>(['-n', ns, 'get', 'rolebinding', RELEASE]);
       assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
       assert.equal(await canI(['list', 'pods', '-n', ns]), true);
