@@ -57,6 +57,15 @@ function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> {
  * elector keeps reaching for the dead master and never reports its own
  * position); a person would restart the survivors, and so does the test, saying so.
  */
+/** kill -9 of the master, a new one elected and followed, the old one started again (a slave now). */
+async function killMaster(): Promise<void> {
+  const master = await settledMaster();
+  await brokers.kill(nodeOf(master));
+  await survivorsElect(master);
+  await settledMaster(master);
+  await brokers.start(nodeOf(master));
+}
+
 async function survivorsElect(old: string): Promise<void> {
   try {
     await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 45_000, what: 'an election' });
@@ -192,22 +201,12 @@ describe('master tracking against real brokers', () => {
     for (const at of [300, 900]) {
       await producer.when((e) => e.event === 'progress' && Number(e.sent) >= at);
       killedAfter.push(Number(producer.events.filter((e) => e.event === 'progress').pop()?.sent));
-      const master = await settledMaster();
-      await brokers.kill(nodeOf(master));
-      await survivorsElect(master);
-      await settledMaster(master);
-      await brokers.start(nodeOf(master));
+      await killMaster();
     }
     const sent = await producer.done;
     assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
     assert.equal(sent.acked, COUNT);
-    const got = await consumeAll(url, 'failover.test', COUNT, async () => {
-      const master = await settledMaster();
-      await brokers.kill(nodeOf(master));
-      await survivorsElect(master);
-      await settledMaster(master);
-      await brokers.start(nodeOf(master));
-    });
+    const got = await consumeAll(url, 'failover.test', COUNT, killMaster);
     console.log(
       `# failover client: sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length} ${JSON.stringify(got.lost)}, ` +
         `held back until a restart ${got.heldBack.length}, kills after ${JSON.stringify(killedAfter)} sends`,
@@ -308,13 +307,7 @@ describe('master tracking against real brokers', () => {
     assert.equal(sent.errors, 0, `send errors: ${JSON.stringify(sent.errorSeqs)}`);
     assert.equal(sent.acked, COUNT);
     await brokers.start(nodeOf(old));
-    const got = await consumeAll(url, 'apiserver.restart', COUNT, async () => {
-      const master = await settledMaster();
-      await brokers.kill(nodeOf(master));
-      await survivorsElect(master);
-      await settledMaster(master);
-      await brokers.start(nodeOf(master));
-    });
+    const got = await consumeAll(url, 'apiserver.restart', COUNT, killMaster);
     console.log(
       `# API server restart: ${old} -> ${next}, etcd compacted at ${revision}, ${expired.length} watch expiries (410), converged ${convergedMs} ms after the API server was ready; ` +
         `sent ${COUNT}, received ${got.distinct}, lost ${got.lost.length} ${JSON.stringify(got.lost)}, duplicates ${got.duplicates}, held back until a restart ${got.heldBack.length}`,

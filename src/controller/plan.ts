@@ -89,8 +89,9 @@ function masterSwitch(o: Observation, service: V1Service): V1Service | undefined
  */
 function rollGate(o: Observation): RollGate | undefined {
   if (!o.election) return undefined;
-  if (!o.election.connected) return { open: false, reason: 'ZooKeeper cannot be read, so the master is not known' };
-  if (!o.election.known) return { open: false, reason: 'the replication group has not been read yet' };
+  // Strict: without a read of the group every broker may look unready (a master without ZooKeeper stops listening).
+  if (!o.election.connected) return { open: false, strict: true, reason: 'ZooKeeper cannot be read, so the master is not known' };
+  if (!o.election.known) return { open: false, strict: true, reason: 'the replication group has not been read yet' };
   if (!o.sync) return { open: false, reason: 'the slaves have not been checked yet' };
   return { open: o.sync.inSync, reason: `slaves not in sync: ${o.sync.message}` };
 }
@@ -139,10 +140,6 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
 
   const writes = frozen ? [] : childWrites(desired, o.live, expandableClaims(o.facts));
   let roll: RollDecision = frozen ? { action: 'none' } : nextRoll(desired, o.live, { master: election?.master?.pod, gate: rollGate(o) }, zkRollGuard(o));
-  // Without a read of the group every broker may look unready (a master without ZooKeeper stops listening): none is taken down.
-  const brokerRoll = (roll.action === 'restart' || roll.action === 'remove') && !roll.pod.startsWith(`${name}-zk-`);
-  if (brokerRoll && election && !(election.connected && election.known))
-    roll = { action: 'wait', reason: 'ZooKeeper cannot be read, so the master is not known' };
   // The master goes last and only on a proof made just now: a slave covered long ago may have stopped following.
   const takesMaster = (roll.action === 'restart' || roll.action === 'remove') && roll.pod === election?.master?.pod;
   let recheck = takesMaster && !freshlyConfirmed(o);

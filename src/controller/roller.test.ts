@@ -46,3 +46,8 @@ test('leaving nodes go after the others run the new revision: one that serves no
   assert.equal(nextRestart([...staying, leaving[0]!, idle], 'b-4').action, 'wait', 'a leaving master is never taken down unready');
   assert.equal(nextRestart([...staying, ...leaving], 'b-4', { open: false, reason: 'attaching' }).action, 'wait');
 });
+
+test('a strict gate holds back even a pod that serves nobody', () => {
+  const strict = { open: false, strict: true, reason: 'ZooKeeper cannot be read' };
+  assert.deepEqual(nextRestart([pod('b-0'), pod('b-1', { ready: false })], 'b-0', strict), { action: 'wait', reason: 'ZooKeeper cannot be read' });
+});

@@ -29,6 +29,8 @@ export type RollDecision =
 export interface RollGate {
   open: boolean;
   reason: string;
+  /** Closed for pods that serve nobody too: readiness itself cannot be trusted (every broker looks unready without ZooKeeper). */
+  strict?: boolean;
 }
 
 /** Slaves first, the master last. */
@@ -45,6 +47,7 @@ export function nextRestart(pods: readonly PodView[], master: string | undefined
   const outdated = pods.filter((p) => p.outdated && !p.leaving);
   const leaving = pods.filter((p) => p.leaving);
   if (outdated.length === 0 && leaving.length === 0) return { action: 'none' };
+  if (gate?.strict && !gate.open) return { action: 'wait', reason: gate.reason };
   const terminating = pods.find((p) => p.terminating);
   if (terminating) return { action: 'wait', reason: `${terminating.name} is terminating` };
   const unready = outdated.find((p) => !p.ready);
