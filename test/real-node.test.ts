@@ -29,7 +29,12 @@ const { k, items } = kube;
 async function explain(): Promise<string> {
   const r = await kube.kubectl(['get', 'pods', '-A', '-o', 'wide']);
   const events = await kube.kubectl(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']);
-  return `${r.stdout}${r.stderr}\n${events.stdout.split('\n').slice(-25).join('\n')}`;
+  const status = await kube.cluster(NAME).then(
+    (bc) =>
+      JSON.stringify({ master: bc.status?.master, members: bc.status?.members, electionStall: bc.status?.electionStall, conditions: bc.status?.conditions }),
+    (err: unknown) => String(err),
+  );
+  return `${r.stdout}${r.stderr}\nstatus: ${status}\n${events.stdout.split('\n').slice(-25).join('\n')}`;
 }
 
 /**
@@ -63,6 +68,18 @@ async function survivorsElect(old: string): Promise<{ next: string; healed: numb
   const healed = ((await kube.cluster(NAME)).status?.stalledElections ?? 0) - before;
   if (healed > 0) console.log(`# the operator healed ${healed} stalled election(s) after killing ${old}`);
   return { next, healed };
+}
+
+/** The operator's log, of the container before too if it restarted, and why that one ended. */
+async function operatorDiagnostics(): Promise<void> {
+  const pod = (await items<V1Pod>(['-n', 'amq-keeper', 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']))[0];
+  const name = pod?.metadata?.name ?? '';
+  const ended = pod?.status?.containerStatuses?.[0]?.lastState?.terminated;
+  if (ended) console.log(`# operator container before: ${JSON.stringify(ended)}`);
+  for (const prev of ended ? [['--previous'], []] : [[]]) {
+    const r = await kube.kubectl(['-n', 'amq-keeper', 'logs', name, '--tail', '80', ...prev]);
+    console.log(`# operator log${prev.length ? ' (container before)' : ''}:\n${`${r.stdout}${r.stderr}`.replace(/^/gm, '# ')}`);
+  }
 }
 
 /** What the brokers' stores said: replay errors explain a loss. */
@@ -347,7 +364,15 @@ describe('on the real node', () => {
     const notes = (await kube.events(NAME, 'PodRestarted')).map((e) => e.note ?? '');
     assert.ok(notes.includes(`restarted ${leader} (leader last)`), notes.join('\n'));
     for (const r of restarts) assert.equal(r.othersReady, 2, `one at a time: the other two served when ${r.pod} went`);
+    // The brokers lost their sessions with the leader: each is back, the master serving and both slaves attached.
     await settledMaster();
+    await eventually(
+      async () => {
+        for (const p of await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']))
+          assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${p.metadata?.name} Ready`);
+      },
+      { timeoutMs: 180_000, intervalMs: 1000, what: 'every broker Ready after the ZooKeeper roll', explain },
+    );
   });
 
   test('scaling 3 -> 5 -> 3 under load: new nodes catch up before the quorum moves, leaving nodes go last, the master Service follows ZooKeeper throughout, no message lost', async () => {
@@ -457,8 +482,7 @@ describe('on the real node', () => {
       zkObs.stop();
       svcObs.stop();
       console.log(`# scaling timeline:\n# ${timeline.join('\n# ')}\n# client failures: ${failures.join('; ') || 'none'}`);
-      if (downMs === 0)
-        console.log(`# operator log:\n${(await k(['-n', 'amq-keeper', 'logs', 'deployment/amq-keeper', '--tail', '60'])).replace(/^/gm, '# ')}`);
+      if (downMs === 0) await operatorDiagnostics();
     }
     // Nothing of nodes 3 and 4 is left but their claims (deleteClaim is false).
     const services = (await items<V1Service>(['-n', NS, 'get', 'services'])).map((x) => x.metadata?.name);

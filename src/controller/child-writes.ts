@@ -88,9 +88,17 @@ export function childWrites(desired: DesiredState, live: LiveLookup, expandable:
   return writes.filter((w): w is Write => w !== undefined);
 }
 
+/** Since when a pod is not ready: its Ready condition's last change, else its creation. */
+function unreadyFor(pod: V1Pod | undefined, now: Date): number | undefined {
+  if (!pod || isPodReady(pod)) return undefined;
+  const since = pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? pod.metadata?.creationTimestamp;
+  return since === undefined ? undefined : now.getTime() - new Date(since).getTime();
+}
+
 function rollOf(
   pods: readonly V1Pod[],
   live: LiveLookup,
+  now: Date,
   master: string | undefined,
   gate?: RollGate,
   leaving: readonly V1Pod[] = [],
@@ -104,6 +112,7 @@ function rollOf(
       terminating: Boolean(have?.metadata?.deletionTimestamp),
       outdated: have !== undefined && have.metadata?.annotations?.[ANNOTATION_REVISION] !== p.metadata?.annotations?.[ANNOTATION_REVISION],
       leaving: leaving.includes(p),
+      unreadyMs: unreadyFor(have, now),
     };
   });
   return nextRestart(views, master, gate, order);
@@ -116,8 +125,8 @@ export interface RollGuard {
 }
 
 /** brokers: the master and the replication gate; zookeeper: the leader and whether it is known. */
-export function nextRoll(desired: DesiredState, live: LiveLookup, brokers: RollGuard, zookeeper: RollGuard = {}): RollDecision {
+export function nextRoll(desired: DesiredState, live: LiveLookup, now: Date, brokers: RollGuard, zookeeper: RollGuard = {}): RollDecision {
   // ZooKeeper first: brokers restarted while the ensemble rolls would lose their sessions twice.
-  const zk = rollOf(desired.zkPods, live, zookeeper.master, zookeeper.gate, [], ZOOKEEPER_ORDER);
-  return zk.action === 'none' ? rollOf(desired.brokerPods, live, brokers.master, brokers.gate, desired.leavingPods) : zk;
+  const zk = rollOf(desired.zkPods, live, now, zookeeper.master, zookeeper.gate, [], ZOOKEEPER_ORDER);
+  return zk.action === 'none' ? rollOf(desired.brokerPods, live, now, brokers.master, brokers.gate, desired.leavingPods) : zk;
 }

@@ -73,3 +73,22 @@ test('recovered: an Event with how long there was no master, and the stall is cl
   assert.match(step.events[0]?.note ?? '', /xl-broker-1 elected after a stalled election; no master for 21500 ms, 1 broker\(s\) restarted/);
   assert.equal(step.events[0]?.reason, 'ElectionRecovered');
 });
+
+test('a master elected and published that never starts serving is restarted after twice the timeout from its election', () => {
+  const since = LOST.toISOString();
+  const elected = lost({ master: 'xl-broker-2', masterSince: since, masterLostAt: undefined });
+  const e = group([member(2, -1), member(0, -1), member(1, -1)], { master: { pod: 'xl-broker-2', index: 2 } });
+  const starting = (ms: number, c = elected) => planHealing({ cluster: c, election: e, podsSettled: true, masterServing: false, now: at(ms) });
+  assert.deepEqual(starting(29_000), { events: [] }, 'a master waits for a slave for a while');
+  assert.deepEqual(planHealing({ cluster: elected, election: e, podsSettled: true, masterServing: true, now: at(60_000) }), { events: [] });
+  const step = starting(31_000);
+  assert.deepEqual(step.restart, { pod: 'xl-broker-2', reason: 'stalled election: elected but never started serving' });
+  assert.match(step.events[0]?.note ?? '', /xl-broker-2 elected 31 s ago and not serving; restarting xl-broker-2/);
+  assert.equal(step.stalledElections, 1);
+  const after = { ...elected, status: { ...elected.status, electionStall: step.stall ?? {}, stalledElections: 1 } };
+  assert.equal(starting(50_000, after).restart, undefined, 'the restart gets its time');
+  // Serving at last: recovered, with the outage measured from the election.
+  const recovered = planHealing({ cluster: after, election: e, podsSettled: true, masterServing: true, now: at(45_000) });
+  assert.equal(recovered.stall, null);
+  assert.equal(recovered.events[0]?.reason, 'ElectionRecovered');
+});

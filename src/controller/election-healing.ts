@@ -4,7 +4,10 @@
 // for the dead master) never reports its position, and the elector waits for
 // every position; an elected member whose store never starts never publishes
 // its address. The operator restarts the broker that holds it up, one at a
-// time, and looks again a stall timeout later. Decided from the status and
+// time, and looks again a stall timeout later. A master that is elected and
+// published but never starts serving (no slave ever attaches to it, so its
+// broker never finishes starting) is the same outage: it is restarted after
+// twice the timeout, measured from its election. Decided from the status and
 // the snapshot alone, so an operator restart neither repeats nor forgets it.
 import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
 import { durationMs, quorum } from '../api/cluster';
@@ -23,6 +26,8 @@ export interface HealingInput {
   election?: ElectionSnapshot;
   /** Every broker pod exists, runs and is not terminating: nothing is coming back by itself. */
   podsSettled: boolean;
+  /** The elected master's pod is Ready (serves clients); undefined: not known, taken as serving. */
+  masterServing?: boolean;
   now: Date;
 }
 
@@ -51,6 +56,7 @@ export function planHealing(i: HealingInput): HealingStep {
   const e = i.election;
   // Nothing is known, or nothing to heal.
   if (!e?.known || !e.connected) return { events: [] };
+  if (e.master && i.masterServing === false) return healStartingMaster(i, e.master.pod);
   if (e.master) {
     if (!old) return { events: [] };
     const took = i.now.getTime() - new Date(old.since ?? i.now).getTime();
@@ -74,16 +80,34 @@ export function planHealing(i: HealingInput): HealingStep {
   if (i.now.getTime() - new Date(last).getTime() < timeout || !i.podsSettled) return { events: [] };
   const who = culprit(e);
   if (!who) return { events: [] };
+  return restartStep(
+    i,
+    since,
+    who,
+    `no master for ${Math.round((i.now.getTime() - new Date(since).getTime()) / 1000)} s with ${e.members.length} brokers registered`,
+  );
+}
+
+/** An elected master whose pod never became Ready: restarted after twice the stall timeout from its election. */
+function healStartingMaster(i: HealingInput, master: string): HealingStep {
+  const c = i.cluster;
+  const old = c.status?.electionStall;
+  const since = old?.since ?? c.status?.masterSince ?? i.now.toISOString();
+  const last = old?.lastRestartAt ?? since;
+  if (i.now.getTime() - new Date(last).getTime() < 2 * stallTimeoutMs(c) || !i.podsSettled) return { events: [] };
+  const waited = Math.round((i.now.getTime() - new Date(since).getTime()) / 1000);
+  return restartStep(i, since, { pod: master, reason: 'elected but never started serving' }, `${master} elected ${waited} s ago and not serving`);
+}
+
+/** The restart of `who`, recorded in the status; the Event only for the first restart of a stall. */
+function restartStep(i: HealingInput, since: string, who: { pod: string; reason: string }, situation: string): HealingStep {
+  const c = i.cluster;
+  const old = c.status?.electionStall;
   const events: HealingStep['events'] = [];
   let stalledElections: number | undefined;
   if (!old) {
     stalledElections = (c.status?.stalledElections ?? 0) + 1;
-    const waited = i.now.getTime() - new Date(since).getTime();
-    events.push({
-      type: 'Warning',
-      reason: 'ElectionStalled',
-      note: `no master for ${Math.round(waited / 1000)} s with ${e.members.length} brokers registered; restarting ${who.pod} (${who.reason})`,
-    });
+    events.push({ type: 'Warning', reason: 'ElectionStalled', note: `${situation}; restarting ${who.pod} (${who.reason})` });
   }
   const stall: ElectionStall = { since, restarts: (old?.restarts ?? 0) + 1, lastRestart: who.pod, lastRestartAt: i.now.toISOString() };
   const step: HealingStep = { stall, restart: { pod: who.pod, reason: `stalled election: ${who.reason}` }, events };

@@ -12,6 +12,7 @@ import { needsApply } from '../kube/apply';
 import { Reason, type EventType } from '../kube/events';
 import { desiredState } from '../resources/desired-state';
 import { computeStatus } from '../status/compute-status';
+import { isPodReady } from '../status/pods';
 import type { ClusterMemory } from './cluster-memory';
 import { childWrites, nextRoll, type RollGuard, type Write } from './child-writes';
 import type { Observation } from './observe';
@@ -139,7 +140,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const events: PlannedEvent[] = [];
 
   const writes = frozen ? [] : childWrites(desired, o.live, expandableClaims(o.facts));
-  let roll: RollDecision = frozen ? { action: 'none' } : nextRoll(desired, o.live, { master: election?.master?.pod, gate: rollGate(o) }, zkRollGuard(o));
+  let roll: RollDecision = frozen ? { action: 'none' } : nextRoll(desired, o.live, o.now, { master: election?.master?.pod, gate: rollGate(o) }, zkRollGuard(o));
   // The master goes last and only on a proof made just now: a slave covered long ago may have stopped following.
   const takesMaster = (roll.action === 'restart' || roll.action === 'remove') && roll.pod === election?.master?.pod;
   let recheck = takesMaster && !freshlyConfirmed(o);
@@ -160,6 +161,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   });
   const status = computed.status;
 
+  const masterServing = election?.master ? isPodReady(o.live<V1Pod>('Pod', election.master.pod)) : undefined;
   // A stalled election is healed also while the spec is refused, not while paused.
   const healing = paused
     ? { events: [] }
@@ -170,6 +172,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
           const p = o.live<V1Pod>('Pod', pod);
           return p?.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
         }),
+        masterServing,
         now: o.now,
       });
   if (healing.stall === null) delete status.electionStall;
@@ -230,7 +233,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   else if (status.phase !== 'Running') requeueAfterMs = NOT_RUNNING_MS;
   if (o.sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, o.sync.retryInMs);
   // A group with no master is looked at again within a stall timeout: ZooKeeper may stay silent meanwhile.
-  if (election?.known && !election.master && !paused) requeueAfterMs = Math.min(requeueAfterMs, stallTimeoutMs(c));
+  if (election?.known && (!election.master || masterServing === false) && !paused) requeueAfterMs = Math.min(requeueAfterMs, stallTimeoutMs(c));
 
   return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, recheck, status, events, requeueAfterMs, remember: { warned, transition } };
 }

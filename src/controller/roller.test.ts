@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextRestart, type PodView } from './roller';
+import { nextRestart, type PodView, UNREADY_SETTLE_MS } from './roller';
 
 const pod = (name: string, o: Partial<PodView> = {}): PodView => ({ name, ready: true, terminating: false, outdated: true, ...o });
 
@@ -50,4 +50,14 @@ test('leaving nodes go after the others run the new revision: one that serves no
 test('a strict gate holds back even a pod that serves nobody', () => {
   const strict = { open: false, strict: true, reason: 'ZooKeeper cannot be read' };
   assert.deepEqual(nextRestart([pod('b-0'), pod('b-1', { ready: false })], 'b-0', strict), { action: 'wait', reason: 'ZooKeeper cannot be read' });
+});
+
+test('a pod unready for a moment is waited for, not restarted; nor is an unready master', () => {
+  const briefly = [pod('b-0'), pod('b-1', { ready: false, unreadyMs: 4000 }), pod('b-2')];
+  assert.deepEqual(nextRestart(briefly, 'b-0'), { action: 'wait', reason: 'b-1 not ready' });
+  const long = [pod('b-0'), pod('b-1', { ready: false, unreadyMs: UNREADY_SETTLE_MS }), pod('b-2')];
+  assert.deepEqual(nextRestart(long, 'b-0'), { action: 'restart', pod: 'b-1', reason: 'not ready' });
+  // A master elected and still starting (waiting for a slave) is not "serving nobody".
+  const startingMaster = [pod('b-0', { ready: false, unreadyMs: 600_000 }), pod('b-1'), pod('b-2')];
+  assert.deepEqual(nextRestart(startingMaster, 'b-0'), { action: 'wait', reason: 'b-0 not ready' });
 });

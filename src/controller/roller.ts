@@ -7,6 +7,9 @@
 // gate): a started container says nothing about a slave having caught up.
 // Leaving nodes go only after the others run the new revision, whose quorum
 // counts without them; the master among them last, which is its failover.
+// "Not ready" means so for a while: brokers re-attaching after an election or
+// a ZooKeeper restart are unready for seconds, and restarting one then takes
+// a slave from a master that waits for one to start.
 
 export interface PodView {
   name: string;
@@ -17,7 +20,14 @@ export interface PodView {
   outdated: boolean;
   /** Its node is beyond spec.replicas: removed, not restarted. */
   leaving?: boolean;
+  /** How long it has not been ready; undefined: long enough. */
+  unreadyMs?: number;
 }
+
+/** How long a pod must have been unready to count as serving nobody. */
+export const UNREADY_SETTLE_MS = 30_000;
+
+const settledUnready = (p: PodView): boolean => !p.ready && (p.unreadyMs ?? UNREADY_SETTLE_MS) >= UNREADY_SETTLE_MS;
 
 export type RollDecision =
   | { action: 'none' }
@@ -50,7 +60,8 @@ export function nextRestart(pods: readonly PodView[], master: string | undefined
   if (gate?.strict && !gate.open) return { action: 'wait', reason: gate.reason };
   const terminating = pods.find((p) => p.terminating);
   if (terminating) return { action: 'wait', reason: `${terminating.name} is terminating` };
-  const unready = outdated.find((p) => !p.ready);
+  // The master goes last even when unready: it may be starting, waiting for a slave.
+  const unready = outdated.find((p) => settledUnready(p) && p.name !== master);
   if (unready) return { action: 'restart', pod: unready.name, reason: 'not ready' };
   const othersUnready = pods.filter((p) => !p.ready);
   // A leaving slave that serves nobody goes at once, once the others run the new revision; a leaving master never without the gate.
