@@ -34,8 +34,9 @@
 #    web console war) stay at the fallback version.
 # Either way the patches in patches/ are compiled into fix jars that load
 # ahead of the jars they change (each patch's header says what and why),
-# guava's missing failureaccess jar is added and leveldbjni gets its native
-# library. AMQ-KEEPER-ASSEMBLY.txt in the result lists what came from where.
+# guava's missing failureaccess jar is added, leveldbjni gets its native
+# library and the Prometheus JMX exporter agent is added as
+# agent/jmx_prometheus_javaagent.jar. AMQ-KEEPER-ASSEMBLY.txt in the result lists what came from where.
 # Needs mvn, java/javac/jar (JDK 11+), tar, unzip, patch, cmp, sha256sum.
 set -euo pipefail
 # shellcheck source=../hack/lib.sh
@@ -50,6 +51,8 @@ ACTIVEMQ_FALLBACK_DIST_VERSION=5.16.7
 ACTIVEMQ_FALLBACK_JETTY_FROM=9.4.50.v20221201
 ACTIVEMQ_FALLBACK_JETTY_VERSION=9.4.53.v20231009
 DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
+# The Prometheus JMX exporter Java agent (the brokers' metrics endpoint).
+JMX_EXPORTER_VERSION=1.0.1
 
 USAGE="usage: broker/assemble.sh [--update-lock | --fetch <groupId:artifactId:version[:type[:classifier]]>...]"
 MODE=assemble
@@ -330,6 +333,7 @@ fix_distribution() {
     org/apache/activemq/leveldb/DBManager.scala
   add_guava_failureaccess "$1"
   use_native_leveldb "$1"
+  add_metrics_agent "$1"
 }
 
 # add_guava_failureaccess <dist>: lib/optional ships guava 31 without its
@@ -363,6 +367,19 @@ use_native_leveldb() {
   cp "$FETCHED" "$d/lib/optional/"
   rm -f "$d"/lib/optional/leveldbjni-1.8.jar
   echo "lib/optional/leveldbjni-all-1.8.jar: org.fusesource.leveldbjni:leveldbjni-all:1.8 from Maven Central, with the native library (replaces leveldbjni-1.8.jar, which has none)" >> "$REPORT"
+}
+
+# add_metrics_agent <dist>: the Prometheus JMX exporter Java agent, as
+# agent/jmx_prometheus_javaagent.jar: a name without its version, so the
+# entrypoint finds it in any assembly (AMQ-KEEPER-ASSEMBLY.txt records the
+# version). Outside lib/: the broker's class path takes every jar there, and
+# the agent must load once, as an agent, with its own shaded libraries.
+add_metrics_agent() {
+  local d="$1" c="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION"
+  fetch "$c" "the brokers' Prometheus metrics endpoint"
+  mkdir -p "$d/agent"
+  cp "$FETCHED" "$d/agent/jmx_prometheus_javaagent.jar"
+  echo "agent/jmx_prometheus_javaagent.jar: $c from Maven Central (the Prometheus JMX exporter Java agent; the entrypoint loads it when the node has a metrics port)" >> "$REPORT"
 }
 
 # write_lock (--update-lock): what this run recorded becomes artifacts.lock,

@@ -13,6 +13,7 @@
 #   hack/control-plane.sh env <state-dir>    # eval "$(... env dir)"
 #   hack/control-plane.sh stop-apiserver <state-dir>
 #   hack/control-plane.sh start-apiserver <state-dir>
+#   hack/control-plane.sh restart-kwok <state-dir>
 #       stop (SIGTERM) and start again only the kube-apiserver of a running
 #       instance, on the same address, port and certificates
 #
@@ -258,6 +259,23 @@ stop_all() {
   rm -f "$STATE"/pids/*.pid
 }
 
+# kwok as `up` starts it, and restart-kwok again. It picks the nodes it runs
+# (annotation kwok.x-k8s.io/node=fake) when it starts: a node whose annotation
+# was removed before a restart stops reporting, as a lost node does.
+start_kwok() {
+  local cfg=() set b
+  for set in "${KWOK_STAGE_SETS[@]}"; do
+    for b in "$KWOK_DIR/stages/$set"/*.yaml; do cfg+=("--config=$b"); done
+  done
+  # HOME points into the state dir so a stray ~/.kwok/kwok.yaml is not merged
+  # in. Pod IPs come from 10.244/16 so they never overlap service IPs.
+  start kwok env HOME="$STATE/kwok-home" "$KWOK_DIR/bin/kwok" \
+    --kubeconfig="$STATE/kubeconfig" "${cfg[@]}" \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --server-address="127.0.0.1:$KWOK_PORT" --node-port="$KWOK_PORT" --node-ip=127.0.0.1 \
+    --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
+}
+
 # The API server as `up` starts it, and start-apiserver again: address, port
 # and mode from ports.env, certificates from pki/.
 start_apiserver() {
@@ -384,19 +402,7 @@ EOF
     --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --cert-dir="$STATE/scheduler-certs" \
     --leader-elect=false
 
-  if [ "$with_kwok" = 1 ]; then
-    local cfg=() set i
-    for set in "${KWOK_STAGE_SETS[@]}"; do
-      for b in "$KWOK_DIR/stages/$set"/*.yaml; do cfg+=("--config=$b"); done
-    done
-    # HOME points into the state dir so a stray ~/.kwok/kwok.yaml is not merged
-    # in. Pod IPs come from 10.244/16 so they never overlap service IPs.
-    start kwok env HOME="$STATE/kwok-home" "$KWOK_DIR/bin/kwok" \
-      --kubeconfig="$STATE/kubeconfig" "${cfg[@]}" \
-      --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-      --server-address="127.0.0.1:$KWOK_PORT" --node-port="$KWOK_PORT" --node-ip=127.0.0.1 \
-      --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
-  fi
+  [ "$with_kwok" = 1 ] && start_kwok
 
   wait_for kube-controller-manager "controller-manager /healthz" https_healthz "$KCM_PORT"
   wait_for kube-scheduler "scheduler /healthz" https_healthz "$SCHED_PORT"
@@ -463,6 +469,19 @@ cmd_start_apiserver() {
   log "kube-apiserver started again: https://$API_HOST:$API_PORT"
 }
 
+cmd_restart_kwok() {
+  [ -f "$STATE/ports.env" ] || die "$STATE is not running (no ports.env)"
+  # shellcheck disable=SC1091
+  source "$STATE/ports.env"
+  live_pid kwok >/dev/null || die "kwok is not running for $STATE"
+  stop_components kwok
+  STARTED=()
+  start_kwok
+  DEADLINE=$((SECONDS + TIMEOUT))
+  wait_for kwok "kwok /healthz" curl -fsS "http://127.0.0.1:$KWOK_PORT/healthz"
+  log "kwok started again"
+}
+
 cmd_env() {
   [ -f "$STATE/ports.env" ] || die "$STATE is not running (no ports.env)"
   # shellcheck disable=SC1091
@@ -485,5 +504,6 @@ case "$cmd" in
   env) [ $# = 0 ] || usage; cmd_env ;;
   stop-apiserver) [ $# = 0 ] || usage; cmd_stop_apiserver ;;
   start-apiserver) [ $# = 0 ] || usage; cmd_start_apiserver ;;
+  restart-kwok) [ $# = 0 ] || usage; cmd_restart_kwok ;;
   *) usage ;;
 esac

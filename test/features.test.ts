@@ -12,6 +12,7 @@ import { useFeatureBrokers } from './support/feature-brokers';
 import { clientOptionFeatures } from './features/client-options';
 import { redeliveryFeatures } from './features/redelivery';
 import { deadLetterFeatures } from './features/dead-letters';
+import { metricsFeatures } from './features/metrics';
 import { schedulerFeatures } from './features/scheduler';
 
 const feat = useFeatureBrokers();
@@ -19,5 +20,7 @@ const feat = useFeatureBrokers();
 clientOptionFeatures(feat);
 redeliveryFeatures(feat);
 deadLetterFeatures(feat);
+// Before the scheduler's: it reads the master that one kills, and leaves the scheduler as it found it.
+metricsFeatures(feat);
 // Last: it kills the master, and the scheduled jobs it checks must be its own.
 schedulerFeatures(feat);

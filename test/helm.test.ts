@@ -265,6 +265,7 @@ describe('helm install (every namespace)', () => {
         'events.k8s.io/events:create',
         'policy/poddisruptionbudgets:get,list,watch,create,patch',
         'storage.k8s.io/storageclasses:get',
+        '/nodes,persistentvolumes:get',
       ].sort(),
     );
     const binding = await getJson<V1RoleBinding>(['get', 'clusterrolebinding', RELEASE]);
@@ -429,7 +430,7 @@ describe('helm upgrade to namespaced mode', () => {
     );
 
     const cr = await getJson<V1ClusterRole>(['get', 'clusterrole', RELEASE]);
-    assert.deepEqual(rulesOf(cr), ['storage.k8s.io/storageclasses:get'], 'only the cluster-scoped read is left');
+    assert.deepEqual(rulesOf(cr), ['/nodes,persistentvolumes:get', 'storage.k8s.io/storageclasses:get'], 'only the cluster-scoped reads are left');
     for (const ns of ['team-a', 'team-b']) {
       const role = await getJson<V1Role>(['-n', ns, 'get', 'role', RELEASE]);
       assert.equal(rulesOf(role).length, 8);

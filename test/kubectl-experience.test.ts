@@ -17,6 +17,7 @@ import { startOperator, type RunningOperator } from './support/operator';
 import { provisionLocalVolumes } from './support/storage';
 import { clusterAccess } from './support/cluster-access';
 import { eventually } from './support/eventually';
+import { consumeAll, runClient } from './support/jms-client';
 import { localCluster, manifest } from './fixtures/clusters';
 import { LABEL_HOSTNAME, LABEL_ZONE } from '../src/resources/scheduling';
 
@@ -198,6 +199,77 @@ describe('kubectl', () => {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => `${'.'.repeat(m[1]!.length / 2)}${m[2]}`);
     assert.deepEqual(listed, want);
+  });
+});
+
+describe('a lost node', () => {
+  test('a slave whose node stops reporting is reported, force-deleted and recreated on another node; every message sent meanwhile arrives', async () => {
+    await k(['-n', NS, 'patch', 'bc', NAME, '--type=merge', '-p', '{"spec":{"lostNodeTimeout":"5s"}}']);
+    const master = await runningWithMaster();
+    const slave = PODS.find((p) => p !== master) ?? '';
+    const before = (await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker'])).find((p) => p.metadata?.name === slave);
+    const node = before?.spec?.nodeName ?? '';
+    assert.ok(NODES.includes(node), `${slave} runs on a kwok node: ${node}`);
+    // Messages all along: sent in runs of 50 until the node is back in service.
+    const url = await kube.localFailoverUrl(NAME);
+    let sent = 0;
+    let errors = 0;
+    let sending = true;
+    const producer = (async () => {
+      while (sending) {
+        const run = await runClient(['produce', '--url', url, '--queue', 'lost.node', '--count', '50', '--start-seq', String(sent), '--persistent']).done;
+        sent += Number(run.acked);
+        errors += Number(run.errors);
+      }
+    })();
+    try {
+      // The machine dies with its broker; kwok, started again without the node, stops its heartbeats.
+      await brokers.kill(nodeOf(slave));
+      await k(['annotate', 'node', node, 'kwok.x-k8s.io/node-']);
+      await cp.restartKwok();
+      const replaced = await eventually(
+        async () => {
+          const now = (await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker'])).find((p) => p.metadata?.name === slave);
+          assert.ok(now && now.metadata?.uid !== before?.metadata?.uid, `${slave} recreated`);
+          assert.ok(now.spec?.nodeName && now.spec.nodeName !== node, `${slave} scheduled off ${node}: ${now.spec?.nodeName}`);
+          assert.equal(now.status?.phase, 'Running');
+          return now;
+        },
+        { timeoutMs: 180_000, intervalMs: 1000, what: `${slave} force-deleted and recreated off its lost node` },
+      );
+      const notes = (await kube.events(NAME, 'NodeLost')).map((e) => e.note ?? '');
+      assert.ok(
+        notes.some((n) => n.startsWith(`${slave} is on lost node ${node} (`) && n.includes('force-deleted, to be recreated on another node')),
+        notes.join('\n'),
+      );
+      const bc = await kube.cluster(NAME);
+      assert.equal(bc.status?.master, master, 'the master never moved');
+      assert.equal(bc.status?.conditions?.find((c) => c.type === 'NodeLost')?.status, 'False', 'nothing lost any more');
+      // The kubelet of its new node starts its broker, which copies the store from the master and attaches.
+      await brokers.start(nodeOf(slave));
+      await kube.untilCluster(NAME, (c) => assert.equal(c.status?.members?.find((m) => m.pod === slave)?.role, 'slave'), {
+        timeoutMs: 120_000,
+        what: `${slave} back as a slave on ${replaced.spec?.nodeName}`,
+      });
+    } finally {
+      sending = false;
+      await producer;
+      await k(['annotate', 'node', node, 'kwok.x-k8s.io/node=fake', '--overwrite']);
+      await cp.restartKwok();
+      await eventually(async () => assert.match(await k(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']), /^True$/), {
+        timeoutMs: 90_000,
+        what: `${node} Ready again`,
+      });
+    }
+    const got = await consumeAll(url, 'lost.node', sent, async () => {
+      await brokers.kill(nodeOf(master));
+      await runningWithMaster(master);
+      await brokers.start(nodeOf(master));
+    });
+    console.log(`# lost node: sent ${sent}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`);
+    assert.equal(errors, 0);
+    assert.deepEqual(got.lost, []);
+    assert.equal(got.distinct, sent);
   });
 });
 

@@ -226,6 +226,8 @@ describe('refused specs', () => {
   test('overlapping per-node port ranges', () =>
     refused({ ports: { openwire: 61616, console: 61618 } }, /spec\.ports\.openwire and spec\.ports\.console: the per-node ranges/));
   test('overlapping replication range', () => refused({ ports: { replication: 8162 } }, /spec\.ports\.console and spec\.ports\.replication/));
+  test('a metrics port range overlapping a port range', () =>
+    refused({ metrics: { port: 8162 } }, /spec\.metrics\.port and spec\.ports\.console: the per-node ranges .* move spec\.metrics\.port/));
   test('both a managed and an external ensemble', () =>
     refused(
       { zookeeper: { replicas: 3, external: { connectString: 'a:2181' } } },

@@ -312,15 +312,11 @@ describe('on the real node', () => {
         },
         { timeoutMs, intervalMs: 1000, what: `${old} back as a slave`, explain },
       );
-    try {
-      await rejoined(90_000);
-    } catch {
-      // 5.16.8 can restart with a stale view of the group, attaching forever
-      // to the master it was itself; a fresh start reads the group again.
-      console.log(`# ${old} restarted but did not attach to ${next} in 90 s (stale view of the master): deleting it`);
-      await k(['-n', NS, 'delete', 'pod', old]);
-      await rejoined(180_000);
-    }
+    // 5.16.8 can restart with a stale view of the group, attaching forever to
+    // the master it was itself: the operator starts such a slave again.
+    await rejoined(240_000);
+    const detached = (await kube.events(NAME, 'PodRestarted')).filter((e) => /not attached to master/.test(e.note ?? ''));
+    if (detached.length > 0) console.log(`# the operator restarted a slave with a stale view: ${detached.map((e) => e.note).join('; ')}`);
     const got = await consumeAll(url, 'real.node', COUNT, restartMaster, { env });
     console.log(
       `# real node kill -9: ${old} -> ${next} in ${switchMs} ms; sent ${COUNT}, received ${got.distinct}, duplicates ${got.duplicates}, lost ${got.lost.length}, held back ${got.heldBack.length}`,

@@ -13,29 +13,20 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { nodeOf } from './support/broker-set';
-import { bytemanAgent } from './support/brokers';
+import { STALL_HELD, stallInjection } from './support/stall-injection';
 import { startBridgedCluster, type BridgedCluster } from './support/bridged-cluster';
 import { eventually } from './support/eventually';
 import { logTail } from './support/log-tail';
 import { consumeAll, runClient } from './support/jms-client';
+import { killMasters, type KillSample } from './support/kill-loop';
 
 const NS = 'steer';
 const NAME = 'xl';
+/** Consecutive kills of the master: 8 in the suite, to keep it short; AMQ_KEEPER_KILLS=30 by hand. */
+const KILLS = Number(process.env.AMQ_KEEPER_KILLS ?? 8);
 
 let h: BridgedCluster;
 let gate: string;
-
-const RULE = `RULE amq-keeper test: a slave whose stop never finishes
-CLASS org.apache.activemq.leveldb.replicated.ElectingLevelDBStore
-METHOD stop_slave
-AT ENTRY
-BIND gate:java.io.File = new java.io.File(System.getProperty("amqkeeper.test.stall"))
-IF gate.exists() AND NOT flagged("amqkeeper.stall")
-DO flag("amqkeeper.stall");
-   traceln("amq-keeper test: slave stop held");
-   return
-ENDRULE
-`;
 
 async function explain(): Promise<string> {
   return [h.zkObs.describeGroup(), h.brokers.describe(), `operator log ${h.op.logFile}:`, logTail(h.op.logFile, 25)].join('\n');
@@ -98,16 +89,9 @@ async function consumeEvery(queue: string, count: number, what: string, pauseMs?
 }
 
 before(async () => {
-  const dir = join(process.env.TMPDIR ?? '/tmp', `amq-keeper-steer-${process.pid}`);
-  gate = `${dir}-stall-gate`;
-  const rules = `${dir}-stall.btm`;
-  writeFileSync(rules, RULE);
-  h = await startBridgedCluster({
-    namespace: NS,
-    name: NAME,
-    spec: { zookeeper: { electionStallTimeout: '8s' } },
-    javaOpts: [`-javaagent:${await bytemanAgent()}=script:${rules}`, `-Damqkeeper.test.stall=${gate}`],
-  });
+  const stall = await stallInjection(join(process.env.TMPDIR ?? '/tmp', `amq-keeper-steer-${process.pid}`));
+  gate = stall.gate;
+  h = await startBridgedCluster({ namespace: NS, name: NAME, spec: { zookeeper: { electionStallTimeout: '8s' } }, javaOpts: stall.javaOpts });
   await settled(undefined, 180_000);
 });
 
@@ -128,7 +112,7 @@ describe('healing and steering with real brokers', () => {
     const slaves = [0, 1, 2].filter((i) => i !== nodeOf(old));
     await eventually(
       () => {
-        for (const i of slaves) assert.match(readFileSync(h.brokers.logFile(i), 'utf8'), /amq-keeper test: slave stop held/, `broker ${i} held its stop`);
+        for (const i of slaves) assert.match(readFileSync(h.brokers.logFile(i), 'utf8'), STALL_HELD, `broker ${i} held its stop`);
       },
       { timeoutMs: 30_000, what: 'both slaves holding their stop', explain },
     );
@@ -213,5 +197,42 @@ describe('healing and steering with real brokers', () => {
     const sent = await producer.done;
     assert.equal(sent.errors, 0);
     await consumeEvery('steer.restart', 300, 'manual roll');
+  });
+
+  test(`${KILLS} consecutive kill -9 of the master with a producer running: each ends with a master, no test-side restart, nothing lost`, async () => {
+    let sent = 0;
+    let errors = 0;
+    let killing = true;
+    const producer = (async () => {
+      while (killing) {
+        const run = await produce('steer.kills', 200, sent).done;
+        sent += Number(run.acked);
+        errors += Number(run.errors);
+      }
+    })();
+    let samples: KillSample[] = [];
+    try {
+      samples = await killMasters(h, NAME, {
+        count: KILLS,
+        explain,
+        onSample: (s, n) =>
+          console.log(
+            `# kill ${n + 1}/${KILLS}: ${s.killed} -> ${s.next} in ${s.killToMasterMs} ms${s.healed ? `, ${s.healed} stalled election(s) healed` : ''}`,
+          ),
+      });
+    } finally {
+      killing = false;
+      await producer;
+    }
+    const times = samples.map((s) => s.killToMasterMs).sort((a, b) => a - b);
+    const healed = samples.reduce((n, s) => n + s.healed, 0);
+    const slowest = times[times.length - 1] ?? 0;
+    console.log(
+      `# ${KILLS} kills: kill -> master p50 ${times[Math.floor(times.length / 2)]} ms, max ${slowest} ms; stalled elections healed by the operator: ${healed}`,
+    );
+    // The bound: a session timeout (2 s) and the election, or a healed stall (the stall timeout, 8 s here, and a restart).
+    assert.ok(slowest <= (healed > 0 ? 60_000 : 12_000), `every kill ended with a master within the bound: ${times.join(', ')}`);
+    assert.equal(errors, 0);
+    await consumeEvery('steer.kills', sent, `${KILLS} kills`);
   });
 });

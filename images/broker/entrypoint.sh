@@ -8,7 +8,9 @@
 #   $AMQ_CONFIG_DIR/activemq-<i>.xml  complete activemq.xml of node i
 #   $AMQ_CONFIG_DIR/node-<i>.env      KEY=VALUE lines; at least AMQ_CONSOLE_PORT,
 #                                     AMQ_OPENWIRE_PORT, AMQ_REPLICATION_PORT,
-#                                     AMQ_POD_NAME (exported to the broker)
+#                                     AMQ_POD_NAME (exported to the broker);
+#                                     AMQ_METRICS_PORT when metrics are on
+#   $AMQ_CONFIG_DIR/jmx-exporter.yaml the metrics agent's rules (with AMQ_METRICS_PORT)
 # Environment:
 #   AMQ_NODE_INDEX        node index i; default: numeric suffix of $HOSTNAME
 #                         (xl-broker-2 -> 2)
@@ -25,6 +27,10 @@
 # activemq.xml imports jetty.xml. ZooKeeper SASL is off on the client
 # (-Dzookeeper.sasl.client=false; replicated LevelDB only uses digest auth via
 # zkPassword), which silences the AuthFailed warning at every connect.
+# With AMQ_METRICS_PORT, the Prometheus JMX exporter agent of the distribution
+# ($ACTIVEMQ_HOME/agent/jmx_prometheus_javaagent.jar) serves the broker's
+# metrics on 0.0.0.0:$AMQ_METRICS_PORT/metrics, from the JVM's start on, so a
+# slave (whose broker waits inside its store's start) answers too.
 set -euo pipefail
 
 fail() { echo "amq-keeper entrypoint: error: $*" >&2; exit 64; }
@@ -70,6 +76,15 @@ for k in AMQ_CONSOLE_PORT AMQ_OPENWIRE_PORT AMQ_REPLICATION_PORT AMQ_POD_NAME; d
   [ -n "${!k:-}" ] || fail "$k is not set in $ENV_SRC"
 done
 [[ "$AMQ_CONSOLE_PORT" =~ ^[0-9]+$ ]] || fail "AMQ_CONSOLE_PORT='$AMQ_CONSOLE_PORT' in $ENV_SRC is not a port number"
+
+METRICS_AGENT=()
+if [ -n "${AMQ_METRICS_PORT:-}" ]; then
+  [[ "$AMQ_METRICS_PORT" =~ ^[0-9]+$ ]] || fail "AMQ_METRICS_PORT='$AMQ_METRICS_PORT' in $ENV_SRC is not a port number"
+  agent="$ACTIVEMQ_HOME/agent/jmx_prometheus_javaagent.jar"
+  [ -f "$agent" ] || fail "$ENV_SRC asks for metrics (AMQ_METRICS_PORT) but $agent is missing: use an image built from images/broker, or set spec.metrics.enabled: false"
+  [ -f "$AMQ_CONFIG_DIR/jmx-exporter.yaml" ] || fail "$AMQ_CONFIG_DIR/jmx-exporter.yaml not found (AMQ_METRICS_PORT is set in $ENV_SRC)"
+  METRICS_AGENT=("-javaagent:$agent=$AMQ_METRICS_PORT:$AMQ_CONFIG_DIR/jmx-exporter.yaml")
+fi
 
 JAVA_CMD="${JAVA_CMD:-}"
 if [ -z "$JAVA_CMD" ]; then
@@ -140,8 +155,9 @@ HEAP=($AMQ_HEAP_OPTS)
 EXTRA=(${JAVA_OPTS:-})
 
 cd "$CONF"   # logging.properties is given relative, as bin/activemq does
-info "node $i ($AMQ_POD_NAME): openwire $AMQ_OPENWIRE_PORT, replication $AMQ_REPLICATION_PORT, console 0.0.0.0:$AMQ_CONSOLE_PORT, data $AMQ_DATA_DIR"
+info "node $i ($AMQ_POD_NAME): openwire $AMQ_OPENWIRE_PORT, replication $AMQ_REPLICATION_PORT, console 0.0.0.0:$AMQ_CONSOLE_PORT, metrics ${AMQ_METRICS_PORT:-off}, data $AMQ_DATA_DIR"
 exec "$JAVA_CMD" "${HEAP[@]}" \
+  "${METRICS_AGENT[@]}" \
   -Djava.util.logging.config.file=logging.properties \
   -Djava.security.auth.login.config="$CONF/login.config" \
   -Djava.awt.headless=true \

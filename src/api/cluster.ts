@@ -52,6 +52,11 @@ export function nodePorts(c: BrokerCluster, i: number): NodePorts {
   return { openwire: p.openwire + i, console: p.console + i, replication: p.replication + i };
 }
 
+/** Node i's metrics port, base+i like its other ports; undefined when spec.metrics is off. */
+export function nodeMetricsPort(c: BrokerCluster, i: number): number | undefined {
+  return c.spec.metrics.enabled ? c.spec.metrics.port + i : undefined;
+}
+
 /** DNS name of node i's own Service, the address clients use. */
 export function nodeServiceHost(c: BrokerCluster, i: number): string {
   return `${names.brokerNodeService(clusterName(c), i)}.${clusterNamespace(c)}.svc`;

@@ -11,6 +11,7 @@ test('withDefaults fills nested defaults and keeps what the user set', () => {
   assert.equal(s.persistence.deleteClaim, false);
   assert.equal(s.broker.schedulerSupport, false);
   assert.equal(s.client.randomize, false);
+  assert.deepEqual(s.metrics, { enabled: true, port: 9404 }, 'metrics on, node i on 9404+i');
   assert.equal(s.zookeeper.replicas, undefined, 'no default may make a managed ensemble appear');
 });
 

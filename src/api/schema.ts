@@ -478,6 +478,27 @@ export const brokerClusterSpecSchema = {
         },
       },
     },
+    metrics: {
+      type: 'object',
+      default: {},
+      description:
+        'Prometheus metrics from every broker: the JMX exporter Java agent in the broker image serves them at ' +
+        'http://<pod>:<port+i>/metrics (container port "metrics") with the rules the operator renders into ' +
+        '<name>-broker-config (jmx-exporter.yaml). A change rolls the brokers. See docs/monitoring.md.',
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description: 'Run the exporter agent in every broker (true) or not (false: no agent, no metrics port).',
+        },
+        port: {
+          ...port('metrics', 9404, 'metrics (Prometheus)'),
+          description:
+            'Base metrics port. Node i serves its metrics on base+i (9404, 9405, 9406 for three nodes), like the other ' +
+            'per-node ports; the range base..base+replicas-1 must not overlap the spec.ports ranges.',
+        },
+      },
+    },
     jvmOptions: {
       type: 'string',
       maxLength: 1024,
@@ -502,6 +523,15 @@ export const brokerClusterSpecSchema = {
       type: 'array',
       items: preserved('A core/v1 TopologySpreadConstraint.'),
       description: 'Topology spread constraints of the broker pods; setting them replaces the default spreading (no podAntiAffinity is added).',
+    },
+    lostNodeTimeout: {
+      type: 'string',
+      pattern: durationPattern,
+      default: '60s',
+      description:
+        'How long the node of a broker or ZooKeeper pod may be NotReady (or gone) before the pod counts as lost: it is ' +
+        'reported (NodeLost condition and Event) and, when safe (not the elected master, its claim can follow it to ' +
+        'another node or persistence.deleteClaim allows deleting it), force-deleted so that it is recreated elsewhere.',
     },
     podTemplate: {
       type: 'object',
@@ -533,6 +563,16 @@ export const brokerClusterSpecSchema = {
       rule: 'self.ports.console + self.replicas <= self.ports.replication || self.ports.replication + self.replicas <= self.ports.console',
       message: 'spec.ports.console and spec.ports.replication: the per-node ranges base..base+replicas-1 overlap; move one base port.',
     },
+    {
+      rule: '!self.metrics.enabled || self.metrics.port + self.replicas - 1 <= 65535',
+      message: 'spec.metrics.port: base+replicas-1 must not exceed 65535; lower spec.metrics.port.',
+    },
+    ...(['openwire', 'console', 'replication'] as const).map((other) => ({
+      rule: `!self.metrics.enabled || self.metrics.port + self.replicas <= self.ports.${other} || self.ports.${other} + self.replicas <= self.metrics.port`,
+      message:
+        `spec.metrics.port and spec.ports.${other}: the per-node ranges base..base+replicas-1 overlap; ` +
+        'move spec.metrics.port (spec.ports cannot change on a running cluster).',
+    })),
   ],
 } as const;
 
@@ -620,6 +660,25 @@ export const brokerClusterStatusSchema = {
         restarts: { type: 'integer', description: 'Brokers restarted for it so far.' },
         lastRestart: { type: 'string', description: 'The broker pod restarted last.' },
         lastRestartAt: { type: 'string', format: 'date-time', description: 'When.' },
+      },
+    },
+    lostPods: {
+      type: 'array',
+      description: 'Pods whose node is lost (NotReady or gone past lostNodeTimeout), and what the operator does about each.',
+      items: {
+        type: 'object',
+        description: 'One pod on a lost node.',
+        properties: {
+          pod: { type: 'string', description: 'The pod.' },
+          node: { type: 'string', description: 'Its node.' },
+          since: { type: 'string', format: 'date-time', description: 'Since when the node is not Ready (when known).' },
+          action: {
+            type: 'string',
+            enum: ['Deleted', 'Waiting'],
+            description: 'Deleted: force-deleted to be recreated elsewhere; Waiting: left, see message.',
+          },
+          message: { type: 'string', description: 'Why, and what a person can do.' },
+        },
       },
     },
     claimSize: {

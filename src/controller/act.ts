@@ -23,7 +23,7 @@ export interface ActDeps {
 async function write(applier: Applier, w: Write): Promise<void> {
   if (w.verb === 'apply') await applier.apply(w.object);
   else if (w.verb === 'patch') await applier.mergePatch(w.object);
-  else await applier.delete(w.object);
+  else await applier.delete(w.object, w.force);
 }
 
 export async function act(d: ActDeps, o: Observation, p: Plan, memory: ClusterMemory): Promise<void> {

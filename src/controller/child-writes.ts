@@ -6,7 +6,7 @@ import type { DesiredState } from '../resources/desired-state';
 import { isLarger } from '../api/quantity';
 import { ANNOTATION_REVISION, LABEL_ROLE } from '../metadata/labels';
 import { needsApply } from '../kube/apply';
-import { isPodReady } from '../status/pods';
+import { isPodReady, unreadyForMs } from '../status/pods';
 import type { LiveLookup } from './observe';
 import { BROKER_ORDER, nextRestart, type RollDecision, type RollGate, ZOOKEEPER_ORDER } from './roller';
 
@@ -15,7 +15,8 @@ export type Write =
   | { verb: 'apply'; object: KubernetesObject }
   /** Merge patch of the fields given: pod labels, claim owners and storage requests, which cannot be re-applied. */
   | { verb: 'patch'; object: KubernetesObject }
-  | { verb: 'delete'; object: KubernetesObject };
+  /** force: no grace period (a pod on a lost node, whose kubelet never confirms a stop). */
+  | { verb: 'delete'; object: KubernetesObject; force?: boolean };
 
 const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
 
@@ -88,13 +89,6 @@ export function childWrites(desired: DesiredState, live: LiveLookup, expandable:
   return writes.filter((w): w is Write => w !== undefined);
 }
 
-/** Since when a pod is not ready: its Ready condition's last change, else its creation. */
-function unreadyFor(pod: V1Pod | undefined, now: Date): number | undefined {
-  if (!pod || isPodReady(pod)) return undefined;
-  const since = pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? pod.metadata?.creationTimestamp;
-  return since === undefined ? undefined : now.getTime() - new Date(since).getTime();
-}
-
 function rollOf(
   pods: readonly V1Pod[],
   live: LiveLookup,
@@ -112,7 +106,7 @@ function rollOf(
       terminating: Boolean(have?.metadata?.deletionTimestamp),
       outdated: have !== undefined && have.metadata?.annotations?.[ANNOTATION_REVISION] !== p.metadata?.annotations?.[ANNOTATION_REVISION],
       leaving: leaving.includes(p),
-      unreadyMs: unreadyFor(have, now),
+      unreadyMs: unreadyForMs(have, now),
     };
   });
   return nextRestart(views, master, gate, order);

@@ -5,11 +5,12 @@ import { KIND } from '../api/group';
 import type { BrokerCluster } from '../api/types';
 import { Applier } from '../kube/apply';
 import type { KubeClients } from '../kube/client';
-import { errorMessage } from '../kube/client';
+import { errorMessage, errorReason } from '../kube/client';
 import { KubeEventRecorder, type EventRecorder } from '../kube/events';
 import { Informers } from '../kube/informers';
 import { StatusWriter } from '../kube/status-writer';
 import { metrics, setQueueDepthSource } from '../observability/metrics';
+import { setClusterSource } from '../observability/cluster-gauges';
 import type { Logger } from '../observability/logger';
 import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from '../replication/jolokia';
 import { ReplicationGuard } from '../replication/replication-guard';
@@ -56,6 +57,7 @@ export class Controller {
           return out;
         } catch (err) {
           metrics.reconciles.inc({ result: 'error' });
+          metrics.reconcileErrors.inc({ reason: errorReason(err) });
           throw err;
         } finally {
           end();
@@ -65,6 +67,7 @@ export class Controller {
       { concurrency: o.concurrency ?? 4 },
     );
     setQueueDepthSource(() => this.queue.depth);
+    setClusterSource(() => this.cache.list<BrokerCluster>(KIND));
 
     const enqueue = (ns: string, name: string) => this.queue.add(keyOf(ns, name));
     this.election = o.election ? o.election(enqueue) : NO_ELECTION;

@@ -2,7 +2,8 @@
 // from the caches, the election source and the replication guard; the only
 // extra reads are StorageClasses (the one the spec names, and those of broker
 // claims smaller than spec.persistence.size) and, while the managed ensemble
-// rolls, its servers' modes.
+// rolls, its servers' modes, and the nodes of pods that are not Ready (with
+// their claims' volumes where such a node is not Ready either).
 import type { KubernetesObject, V1StorageClass } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { withDefaults } from '../api/defaults';
@@ -18,6 +19,8 @@ import type { SyncVerdict } from '../replication/replica-sync';
 import { claimFacts } from './claim-facts';
 import { withWrittenStatus, type ClusterMemory } from './cluster-memory';
 import { zkModes, type ZkModes } from './zk-modes';
+import { podNodes, type PodNode } from './node-facts';
+import { pathOf } from '../kube/kinds';
 
 /** The live copy of an owned object in the cluster's namespace, from the caches. */
 export type LiveLookup = <T extends KubernetesObject>(kind: string, name: string) => T | undefined;
@@ -33,6 +36,8 @@ export interface Observation {
   sync?: SyncVerdict;
   /** The managed ensemble's server modes, while its roll would restart a serving server. */
   zkModes?: ZkModes;
+  /** The nodes of pods that are not Ready or are terminating, where those nodes are not Ready either. */
+  podNodes?: PodNode[];
   now: Date;
 }
 
@@ -53,6 +58,15 @@ export function cachedCluster(d: ObserveDeps, key: string): BrokerCluster | unde
 async function readStorageClass(d: ObserveDeps, name: string): Promise<V1StorageClass | undefined> {
   try {
     return await d.kube.storage.readStorageClass({ name });
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+async function readClusterObject<T>(d: ObserveDeps, kind: 'Node' | 'PersistentVolume', name: string): Promise<T | undefined> {
+  try {
+    return await d.kube.rest.get<T>(pathOf(kind, undefined, name));
   } catch (err) {
     if (statusCode(err) === 404) return undefined;
     throw err;
@@ -85,6 +99,7 @@ export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: Clu
     // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
     sync: d.replication?.check(c, election),
     zkModes: await zkModes(c, live),
+    podNodes: await podNodes(c, live, (kind, name) => readClusterObject(d, kind, name)),
     now: d.now(),
   };
 }

@@ -424,3 +424,33 @@ test('while ZooKeeper cannot be read an unready outdated broker is not restarted
     'with the group read, one that serves nobody goes first',
   );
 });
+
+test('a slave on a lost node is force-deleted before any roll step, reported by condition and Event; then it is recreated', () => {
+  const c = withStatus(running('xl-broker-1'), cluster({ jvmOptions: '-Dchanged=1' }));
+  const notReady = (o: KubernetesObject) =>
+    o.metadata?.name === 'xl-broker-2'
+      ? { ...o, status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date(NOW.getTime() - 90_000) }] } }
+      : o;
+  // Running the revision before the change: the roll would restart the unready xl-broker-2 first.
+  const live = converged(withStatus(running('xl-broker-1')), 1, notReady);
+  const lost = { pod: 'xl-broker-2', uid: 'uid-xl-broker-2', node: 'node-b', nodeGone: false, nodeReady: 'Unknown', claimPinned: false };
+  const p = plan(
+    observation(c, live, { election: elected(1), sync: IN_SYNC, podNodes: [{ ...lost, nodeSince: new Date(NOW.getTime() - 80_000).toISOString() }] }),
+    {},
+  );
+  const force = p.writes.filter((w) => w.verb === 'delete');
+  assert.deepEqual(
+    force.map((w) => [w.object.metadata?.name, w.object.metadata?.uid, 'force' in w && w.force]),
+    [['xl-broker-2', 'uid-xl-broker-2', true]],
+  );
+  assert.equal(p.roll.action, 'wait', 'the roll waits for the lost pod to be replaced');
+  assert.deepEqual(reasons(p), ['NodeLost']);
+  const cond = p.status.conditions?.find((x) => x.type === 'NodeLost');
+  assert.equal(cond?.status, 'True');
+  assert.match(cond?.message ?? '', /xl-broker-2 on node-b: force-deleted/);
+  // Gone from the cache: created again (the scheduler puts it on a node that is Ready), and the condition clears.
+  const after = plan(observation({ ...c, status: p.status }, without(live, 'Pod', 'xl-broker-2'), { election: elected(1), sync: IN_SYNC, podNodes: [] }), {});
+  assert.ok(written(after).includes('apply Pod/xl-broker-2'));
+  assert.equal(after.status.conditions?.find((x) => x.type === 'NodeLost')?.status, 'False');
+  assert.equal(after.status.lostPods, undefined);
+});

@@ -6,7 +6,7 @@ import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { BrokerClusterStatus } from '../api/types';
 import { clusterName, range } from '../api/cluster';
 import { checkSpec, expandableClaims } from '../api/spec-checks';
-import { MAX_BROKERS, names } from '../metadata/names';
+import { brokerIndexOf, MAX_BROKERS, names } from '../metadata/names';
 import { ANNOTATION_PAUSE, LABEL_ROLE, type Role } from '../metadata/labels';
 import { needsApply } from '../kube/apply';
 import { Reason, type EventType } from '../kube/events';
@@ -19,6 +19,8 @@ import type { Observation } from './observe';
 import type { RollDecision, RollGate } from './roller';
 import { planSwitchover } from './switchover';
 import { planHealing, stallTimeoutMs } from './election-healing';
+import { planLostNodes, type LostNodeStep } from './lost-nodes';
+import { detachedSlave } from './detached-slave';
 
 /** Safety net for missed watch events. */
 export const RESYNC_MS = 5 * 60_000;
@@ -118,6 +120,13 @@ function freshlyConfirmed(o: Observation): boolean {
   return at !== undefined && o.now.getTime() - at <= MASTER_RESTART_PROOF_MS;
 }
 
+/** A lost pod's force-delete (that instance only), then its claim where the claim cannot follow it. */
+function lostPodWrites(namespace: string | undefined, d: LostNodeStep['deletes'][number]): Write[] {
+  const pod: Write = { verb: 'delete', force: true, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: d.pod, namespace, uid: d.uid } } };
+  if (!d.claim) return [pod];
+  return [pod, { verb: 'delete', object: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: d.claim, namespace } } }];
+}
+
 /** Nodes beyond spec.replicas whose pods still run: a scale-down under way. */
 function leavingNodes(o: Observation): number[] {
   const name = clusterName(o.cluster);
@@ -146,6 +155,20 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   let recheck = takesMaster && !freshlyConfirmed(o);
   if (recheck) roll = { action: 'wait', reason: 'checking the slaves again before the master goes' };
 
+  // Pods on lost nodes are handled also while the spec is refused, not while paused; they go before any roll step.
+  const lostNodes = planLostNodes({
+    cluster: c,
+    podNodes: o.podNodes ?? [],
+    master: election?.master?.pod,
+    masterKnown: !election || (election.known && election.connected),
+    isBroker: (pod) => brokerIndexOf(name, pod) !== undefined,
+    now: o.now,
+  });
+  if (!paused) writes.push(...lostNodes.deletes.flatMap((d) => lostPodWrites(c.metadata.namespace, d)));
+  if (!paused && lostNodes.deletes.length > 0 && (roll.action === 'restart' || roll.action === 'remove'))
+    roll = { action: 'wait', reason: `${lostNodes.deletes.map((d) => d.pod).join(', ')} on a lost node first` };
+  for (const e of lostNodes.events) events.push({ ...e, reason: Reason.NodeLost, action: paused ? 'Report' : 'Recover' });
+
   const livePods = (podNames: readonly string[]) => podNames.map((pod) => o.live<V1Pod>('Pod', pod));
   const computed = computeStatus({
     cluster: c,
@@ -157,6 +180,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
     replication: o.sync,
     claimSize: o.facts.claimSize,
     paused,
+    lostPods: lostNodes.lost,
     now: o.now,
   });
   const status = computed.status;
@@ -181,6 +205,13 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   for (const e of healing.events) events.push({ ...e, reason: Reason[e.reason], action: 'Heal' });
   if (healing.restart && roll.action !== 'restart' && roll.action !== 'remove')
     roll = { action: 'restart', pod: healing.restart.pod, reason: healing.restart.reason };
+
+  // A slave that never attaches to a serving master is started again, only while nothing else restarts.
+  const detached =
+    !frozen && roll.action === 'none' && !recheck && masterServing && election?.connected
+      ? detachedSlave({ cluster: c, master: election.master?.pod, pods: livePods(brokerPods), now: o.now })
+      : undefined;
+  if (detached) roll = { action: 'restart', pod: detached.pod, reason: detached.reason };
 
   // A planned switchover restarts the master only while nothing else restarts.
   const switchover = frozen
@@ -234,6 +265,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   if (o.sync?.retryInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, o.sync.retryInMs);
   // A group with no master is looked at again within a stall timeout: ZooKeeper may stay silent meanwhile.
   if (election?.known && (!election.master || masterServing === false) && !paused) requeueAfterMs = Math.min(requeueAfterMs, stallTimeoutMs(c));
+  if (lostNodes.recheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, Math.max(1000, lostNodes.recheckInMs));
 
   return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, recheck, status, events, requeueAfterMs, remember: { warned, transition } };
 }

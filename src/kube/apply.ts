@@ -4,7 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/group';
 import { ANNOTATION_APPLIED } from '../metadata/labels';
 import { revisionOf } from '../resources/revision';
-import type { KubeClients } from './client';
+import { statusCode, type KubeClients } from './client';
 import { pathOf } from './kinds';
 import { isSubset } from './subset';
 import { metrics } from '../observability/metrics';
@@ -47,10 +47,19 @@ export class Applier {
     await this.kube.rest.send('PATCH', pathFor(obj), { query: { fieldManager: FIELD_MANAGER }, body: obj, contentType: 'application/merge-patch+json' });
   }
 
-  /** uid: delete only that instance, not one created under the same name since it was observed. */
-  async delete(obj: KubernetesObject): Promise<void> {
+  /**
+   * uid: delete only that instance, not one created under the same name since
+   * it was observed. force: no grace period, for a pod whose kubelet is gone
+   * and will never confirm a graceful stop. One already gone is deleted.
+   */
+  async delete(obj: KubernetesObject, force = false): Promise<void> {
     metrics.writes.inc({ verb: 'delete', kind: obj.kind ?? '' });
     const uid = obj.metadata?.uid;
-    await this.kube.rest.send('DELETE', pathFor(obj), uid ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } } : undefined);
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}), ...(force ? { gracePeriodSeconds: 0 } : {}) };
+    try {
+      await this.kube.rest.send('DELETE', pathFor(obj), uid || force ? { body } : undefined);
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
   }
 }

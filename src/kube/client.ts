@@ -38,6 +38,15 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
+const REASONS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid', 429: 'TooManyRequests' };
+
+/** A short, bounded name for an error, for a metric label: the API status reason, ServerError, or the error's class. */
+export function errorReason(err: unknown): string {
+  const code = statusCode(err);
+  if (code !== undefined) return REASONS[code] ?? (code >= 500 ? 'ServerError' : `HTTP${code}`);
+  return err instanceof Error ? err.name : 'Error';
+}
+
 /** The API server's message of a request error, else the error's own. */
 export function errorMessage(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'body' in err) {

@@ -21,6 +21,7 @@ export const Reason = {
   SwitchoverRefused: 'SwitchoverRefused',
   ElectionStalled: 'ElectionStalled',
   ElectionRecovered: 'ElectionRecovered',
+  NodeLost: 'NodeLost',
   ReconcileFailed: 'ReconcileFailed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -24,6 +24,8 @@ export const KINDS: Readonly<Record<string, KindInfo>> = {
   Event: info('events.k8s.io/v1', 'events'),
   Lease: info('coordination.k8s.io/v1', 'leases'),
   StorageClass: info('storage.k8s.io/v1', 'storageclasses', false),
+  Node: info('v1', 'nodes', false),
+  PersistentVolume: info('v1', 'persistentvolumes', false),
   [KIND]: info(API_VERSION, PLURAL),
 };
 

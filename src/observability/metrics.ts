@@ -22,6 +22,12 @@ export const metrics = {
     labelNames: ['result'] as const,
     registers: [registry],
   }),
+  reconcileErrors: new Counter({
+    name: 'amqkeeper_reconcile_errors_total',
+    help: 'Failed reconciles by reason: the API status reason (Conflict, Forbidden, ...), or the error kind.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
   reconcileSeconds: new Histogram({
     name: 'amqkeeper_reconcile_duration_seconds',
     help: 'Time spent in one reconcile.',

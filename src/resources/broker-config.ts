@@ -1,11 +1,12 @@
 // <name>-broker-config: every node's rendered activemq.xml and the few
-// settings its entrypoint needs, readable with kubectl.
+// settings its entrypoint needs, and the metrics agent's rules, readable with kubectl.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { brokerNodes, clusterName, nodePorts } from '../api/cluster';
+import { brokerNodes, clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels } from '../metadata/labels';
 import { renderActiveMqXml } from './activemq-xml';
+import { JMX_EXPORTER_CONFIG_FILE, renderJmxExporterConfig } from './jmx-exporter-config';
 import { ownedMeta } from './object-meta';
 
 /** KEY=VALUE lines the entrypoint (images/broker/entrypoint.sh) reads for node i. */
@@ -17,6 +18,9 @@ export function renderNodeEnv(c: BrokerCluster, i: number): string {
     `AMQ_CONSOLE_PORT=${p.console}`,
     `AMQ_REPLICATION_PORT=${p.replication}`,
   ];
+  // The entrypoint runs the metrics agent only when the node has this port.
+  const metrics = nodeMetricsPort(c, i);
+  if (metrics !== undefined) lines.push(`AMQ_METRICS_PORT=${metrics}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -32,6 +36,7 @@ export function buildBrokerConfig(c: BrokerCluster, nodes = brokerNodes(c), xml:
     data[`activemq-${i}.xml`] = xml[i] ?? renderActiveMqXml(c, i);
     data[`node-${i}.env`] = renderNodeEnv(c, i);
   }
+  if (c.spec.metrics.enabled) data[JMX_EXPORTER_CONFIG_FILE] = renderJmxExporterConfig(c);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -3,7 +3,7 @@
 // follow the master-last order of the roller.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, nodePorts } from '../api/cluster';
+import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { ANNOTATION_RESTART, ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
 import { renderNodeEnv } from './broker-config';
@@ -21,6 +21,7 @@ type PodSpec = NonNullable<V1Pod['spec']>;
 
 function brokerContainer(c: BrokerCluster, i: number): V1Container {
   const p = nodePorts(c, i);
+  const metrics = nodeMetricsPort(c, i);
   const env = [
     { name: 'AMQ_NODE_INDEX', value: String(i) },
     { name: 'AMQ_CONFIG_DIR', value: BROKER_CONFIG_DIR },
@@ -36,6 +37,7 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
       { name: 'openwire', containerPort: p.openwire },
       { name: 'console', containerPort: p.console },
       { name: 'replication', containerPort: p.replication },
+      ...(metrics === undefined ? [] : [{ name: 'metrics', containerPort: metrics }]),
     ],
     volumeMounts: [{ name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true }, { name: 'data', mountPath: BROKER_DATA_DIR }, TMP_MOUNT],
     // Ready = serves clients (master) or is attached to the master (slave).

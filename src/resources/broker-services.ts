@@ -1,8 +1,8 @@
 // The broker headless Service (pod DNS for replication) and one Service per
-// node on that node's ports (the addresses in the failover URL).
+// node on that node's ports (the addresses in the failover URL, and its metrics).
 import type { V1Service } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, nodePorts } from '../api/cluster';
+import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels, componentSelector, LABEL_NODE, nodeSelector } from '../metadata/labels';
 import { ownedMeta } from './object-meta';
@@ -30,6 +30,7 @@ export function buildBrokerHeadlessService(c: BrokerCluster): V1Service {
 export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
   const n = clusterName(c);
   const ports = nodePorts(c, i);
+  const metrics = nodeMetricsPort(c, i);
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -43,6 +44,7 @@ export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
         { name: 'openwire', port: ports.openwire, targetPort: ports.openwire },
         { name: 'console', port: ports.console, targetPort: ports.console },
         { name: 'replication', port: ports.replication, targetPort: ports.replication },
+        ...(metrics === undefined ? [] : [{ name: 'metrics', port: metrics, targetPort: metrics }]),
       ],
     },
   };

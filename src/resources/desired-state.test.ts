@@ -64,16 +64,25 @@ test('per-node Services and pods carry the node ports base+i', () => {
       ['openwire', 61618],
       ['console', 8163],
       ['replication', 63633],
+      ['metrics', 9406],
     ],
   );
   assert.deepEqual(svc.spec?.selector, { 'amqkeeper.io/cluster': 'xl', 'amqkeeper.io/component': 'broker', 'amqkeeper.io/node': '2' });
   const pod = d.brokerPods[1];
   assert.deepEqual(
     pod?.spec?.containers[0]?.ports?.map((p) => p.containerPort),
-    [61617, 8162, 63632],
+    [61617, 8162, 63632, 9405],
   );
   const cm = d.applied.find((o) => o.metadata?.name === 'xl-broker-config') as V1ConfigMap;
-  assert.deepEqual(Object.keys(cm.data ?? {}).sort(), ['activemq-0.xml', 'activemq-1.xml', 'activemq-2.xml', 'node-0.env', 'node-1.env', 'node-2.env']);
+  assert.deepEqual(Object.keys(cm.data ?? {}).sort(), [
+    'activemq-0.xml',
+    'activemq-1.xml',
+    'activemq-2.xml',
+    'jmx-exporter.yaml',
+    'node-0.env',
+    'node-1.env',
+    'node-2.env',
+  ]);
   assert.match(cm.data?.['node-1.env'] ?? '', /AMQ_CONSOLE_PORT=8162/);
 });
 

@@ -9,6 +9,7 @@ import { failoverUrl, masterUrl } from '../resources/connection-url';
 import { brokersReady } from './brokers-ready';
 import { ConditionType, nextCondition } from './conditions';
 import { masterElected } from './master-elected';
+import { nodeLost } from './node-lost';
 import { masterTransition, type TransitionEvent } from './master-transition';
 import { phaseOf } from './phase';
 import { countReady } from './pods';
@@ -33,6 +34,8 @@ export interface StatusInput {
   replication?: SyncVerdict;
   /** The smallest storage request among the broker claims; undefined while there are none. */
   claimSize?: string;
+  /** Pods on lost nodes, and what is done about each. */
+  lostPods?: NonNullable<BrokerClusterStatus['lostPods']>;
   now: Date;
 }
 
@@ -86,11 +89,16 @@ export function computeStatus(input: StatusInput): ComputedStatus {
   if (input.paused || old.conditions?.some((x) => x.type === ConditionType.ReconcilePaused)) {
     conditions.push(nextCondition(ConditionType.ReconcilePaused, reconcilePaused(input.paused ?? false), old.conditions, gen, now));
   }
+  // Shown from the first lost node on: False once none is left.
+  const lost = input.lostPods ?? [];
+  if (lost.length > 0 || old.conditions?.some((x) => x.type === ConditionType.NodeLost)) {
+    conditions.push(nextCondition(ConditionType.NodeLost, nodeLost(lost), old.conditions, gen, now));
+  }
   const podsExisting = [...input.zkPods, ...input.brokerPods].filter((p) => p !== undefined).length;
   // While ZooKeeper cannot be read the last known master stands: the operator changes nothing.
   const transition = masterTransition(old, election, now);
   const master = transition.fields.master;
-  const { master: _m, masterSince: _s, previousMaster: _p, masterLostAt: _l, lastFailover: _f, claimSize: _c, ...rest } = old;
+  const { master: _m, masterSince: _s, previousMaster: _p, masterLostAt: _l, lastFailover: _f, claimSize: _c, lostPods: _lp, ...rest } = old;
   const status: BrokerClusterStatus = {
     ...rest,
     ...transition.fields,
@@ -113,5 +121,6 @@ export function computeStatus(input: StatusInput): ComputedStatus {
   };
   if (election?.known && election.connected) status.members = election.members;
   if (input.claimSize) status.claimSize = input.claimSize;
+  if (lost.length > 0) status.lostPods = lost;
   return { status, events: transition.events };
 }

@@ -19,6 +19,7 @@ export const ConditionType = {
   Warning: 'Warning',
   Reconciled: 'Reconciled',
   ReconcilePaused: 'ReconcilePaused',
+  NodeLost: 'NodeLost',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

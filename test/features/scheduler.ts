@@ -3,8 +3,11 @@
 // scheduled messages (they are not replicated).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NAME, PORTS, client, gaps, messages, type FeatureBrokers } from '../support/feature-brokers';
+import { METRICS_PORT, NAME, PORTS, client, gaps, messages, type FeatureBrokers } from '../support/feature-brokers';
 import { runClient } from '../support/jms-client';
+import { portOpen } from '../support/broker-set';
+import { eventually } from '../support/eventually';
+import { sampleValue, scrape } from '../support/prometheus';
 
 export function schedulerFeatures(feat: FeatureBrokers): void {
   describe('scheduled delivery on real brokers', () => {
@@ -77,6 +80,14 @@ export function schedulerFeatures(feat: FeatureBrokers): void {
       const jobsAfter = await client(['scheduled', '--url', feat.publishedUrl]);
       assert.equal(jobsAfter.remoteAddress, `tcp://127.0.0.1:${PORTS.openwire + next}`);
       assert.equal(jobsAfter.count, 0, 'the new master has no scheduled jobs');
+      // Its metrics endpoint says so too; the killed master's is gone with it.
+      const page = await eventually(async () => {
+        const s = await scrape(METRICS_PORT + next);
+        assert.equal(sampleValue(s, 'activemq_replication_role', { role: 'master' }), 1);
+        return s;
+      });
+      assert.equal(sampleValue(page, 'activemq_scheduler_jobs'), 0);
+      assert.equal(await portOpen(METRICS_PORT + old), false, `the killed master's metrics port ${METRICS_PORT + old}`);
 
       // The scheduler itself works on the new master: a message scheduled now arrives.
       const control = runClient(['receive', '--url', feat.publishedUrl, '--queue', 'sched.after.failover', '--for-ms', '10000']);

@@ -10,7 +10,7 @@ import { BrokerSet, installCrd } from './broker-set';
 import { clusterAccess, type ClusterAccess } from './cluster-access';
 import { startControlPlane, type ControlPlane } from './control-plane';
 import { ZkObserver } from './observers';
-import { startOperatorProcess, type OperatorProcess } from './operator-process';
+import { startOperatorProcess, type OperatorProcess, type OperatorProcessOptions } from './operator-process';
 import { PodBridge } from './pod-bridge';
 import { provisionLocalVolumes } from './storage';
 import { startEnsemble, type Ensemble } from './zookeeper';
@@ -38,6 +38,8 @@ export interface BridgedClusterOptions {
   javaOpts?: string[];
   /** What the bridge records at each deletion. */
   onDelete?: (bridge: PodBridge) => Promise<Record<string, unknown>>;
+  /** How the operator runs; default: from source, debug log in text. */
+  operator?: OperatorProcessOptions;
 }
 
 export async function startBridgedCluster(o: BridgedClusterOptions): Promise<BridgedCluster> {
@@ -50,7 +52,7 @@ export async function startBridgedCluster(o: BridgedClusterOptions): Promise<Bri
   const spec = o.spec ?? {};
   const zookeeper = { external: { connectString: zk.connectString }, sessionTimeout: '2s', ...spec.zookeeper };
   await kube.apply(localCluster(o.namespace, o.name, zk.connectString, { persistence: { storageClassName }, ...spec, zookeeper }));
-  const op = await startOperatorProcess(cp.kubeconfig, { args: ['--log-format', 'text', '--log-level', 'debug'] });
+  const op = await startOperatorProcess(cp.kubeconfig, o.operator ?? { args: ['--log-format', 'text', '--log-level', 'debug'] });
   const brokers = new BrokerSet(cp.kubeconfig, o.namespace, o.name);
   brokers.extraJavaOpts = o.javaOpts ?? [];
   await brokers.writeRenderedConfig();

@@ -23,6 +23,8 @@ export interface ControlPlane {
   stopApiServer(): Promise<void>;
   /** Starts the kube-apiserver again, on the same port with the same certificates; resolves once it is ready. */
   startApiServer(): Promise<void>;
+  /** Restarts kwok, which then runs only the nodes annotated kwok.x-k8s.io/node=fake: one that lost it stops reporting. */
+  restartKwok(): Promise<void>;
   /**
    * Moves etcd's revision past every resourceVersion handed out so far and
    * compacts its history up to there, so that a watch from any of them is
@@ -125,6 +127,9 @@ export async function startControlPlane(opts: { kwok?: boolean; kwokNodes?: numb
       },
       startApiServer: async () => {
         await run('bash', [script, 'start-apiserver', stateDir]);
+      },
+      restartKwok: async () => {
+        await run('bash', [script, 'restart-kwok', stateDir]);
       },
       compactEtcd: async () => {
         // A key outside the API server's /registry prefix: only the revision moves.

@@ -25,6 +25,8 @@ import { featureCluster } from '../fixtures/clusters';
 export const NS = 'feat';
 export const NAME = 'feat';
 export const PORTS = { openwire: 62616, console: 9161, replication: 64631 };
+/** Base of the brokers' metrics ports (spec.metrics.port), away from the default 9404 of the other tests. */
+export const METRICS_PORT = 9504;
 const ZK_PORTS = { clientPortBase: 12181, peerPortBase: 12888, electionPortBase: 13888 };
 
 /** One message as the test client reports it. */
@@ -80,7 +82,7 @@ export class FeatureBrokers {
     this.cp = await startControlPlane();
     this.zk = await startEnsemble(ZK_PORTS);
     await installCrd(this.cp.kubeconfig, NS);
-    await this.kube.apply(featureCluster({ name: NAME, namespace: NS, ports: PORTS, connectString: this.zk.connectString }));
+    await this.kube.apply(featureCluster({ name: NAME, namespace: NS, ports: PORTS, metricsPort: METRICS_PORT, connectString: this.zk.connectString }));
     this.op = await startOperator(this.cp.kubeconfig, { masterTracking: true });
 
     // The brokers run exactly what the operator rendered for them.
