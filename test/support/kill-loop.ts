@@ -46,12 +46,16 @@ export async function killMasters(h: BridgedCluster, name: string, o: KillLoopOp
     const seen = h.zkObs.history.length;
     const t0 = Date.now();
     await h.brokers.crash(nodeOf(old));
+    // A new election: another broker, or the killed one again once it is back
+    // (it may hold the newest store), which a stalled election often ends with.
     const next = await h.kube.settledMaster(name, {
-      not: old,
       timeoutMs: o.masterWithinMs ?? 120_000,
       intervalMs: 100,
       ...(o.explain ? { explain: o.explain } : {}),
-      agrees: (pod) => assert.equal(h.zkObs.current, pod, 'ZooKeeper reports the same master'),
+      agrees: (pod, bc) => {
+        assert.ok(pod !== old || bc.status?.masterSince !== before.status?.masterSince, `still ${old}, from before the kill`);
+        assert.equal(h.zkObs.current, pod, 'ZooKeeper reports the same master');
+      },
     });
     const at = h.zkObs.history.slice(seen).find((s) => s.value === next)?.at ?? Date.now();
     const healed = ((await h.kube.cluster(name)).status?.stalledElections ?? 0) - (before.status?.stalledElections ?? 0);
