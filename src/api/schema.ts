@@ -635,6 +635,12 @@ export const brokerClusterStatusSchema = {
           address: { type: 'string', description: 'Replication address; set only on the running master.' },
           position: { type: 'integer', description: 'WAL position reported during an election; -1 after.' },
           weight: { type: 'integer', description: 'Election tie-breaker.' },
+          inSync: {
+            type: 'boolean',
+            description:
+              'Slaves only, once the master was checked: it acknowledged a replication checkpoint written after it attached ' +
+              '(restarting the master now would not lose what it holds).',
+          },
         },
       },
     },

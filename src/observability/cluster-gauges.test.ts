@@ -15,7 +15,11 @@ async function value(name: string, clusterName: string): Promise<number | undefi
 test('per-cluster gauges come from the cached statuses at scrape time, and a cluster gone is gone from them', async () => {
   const healthy: BrokerCluster = {
     ...cluster({}, 'ok'),
-    status: { master: 'ok-broker-1', readyReplicas: 3, conditions: [{ type: 'ReplicasInSync', status: 'True', reason: 'InSync', message: '', lastTransitionTime: ago(60) }] },
+    status: {
+      master: 'ok-broker-1',
+      readyReplicas: 3,
+      conditions: [{ type: 'ReplicasInSync', status: 'True', reason: 'InSync', message: '', lastTransitionTime: ago(60) }],
+    },
   };
   const down: BrokerCluster = {
     ...cluster({}, 'down'),

@@ -66,6 +66,12 @@ test('each node: its role from ZooKeeper, readiness from the pod, in sync from t
     ],
   );
   assert.deepEqual(all.warnings, []);
+  // Where the status marks each slave, that is what the table says.
+  const marked = { ...STATUS, members: STATUS.members?.map((m) => (m.role === 'slave' ? { ...m, inSync: m.pod === 'xl-broker-0' } : m)) };
+  assert.deepEqual(
+    clusterView(withStatus(marked), [pod(0, true), pod(1, true), pod(2, true)]).nodes.map((n) => n.inSync),
+    ['yes', '-', 'no'],
+  );
 });
 
 test('the table: master, failovers with the last one, the switchover, pause and warnings', () => {

@@ -1,7 +1,7 @@
 // What `kubectl amq status` shows, computed from the BrokerCluster's status
 // and its broker pods alone; no I/O here.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { BrokerCluster, BrokerClusterStatus, Condition } from '../api/types';
+import type { BrokerCluster, BrokerClusterStatus, Condition, Member } from '../api/types';
 import { ANNOTATION_PAUSE, ANNOTATION_SWITCHOVER, LABEL_NODE, LABEL_ROLE } from '../metadata/labels';
 import { brokerIndexOf, names } from '../metadata/names';
 
@@ -55,9 +55,14 @@ function indexOf(name: string, p: V1Pod | undefined, pod: string): number | unde
   return label !== undefined && /^\d+$/.test(label) ? Number(label) : brokerIndexOf(name, pod);
 }
 
-/** One slave's standing from the cluster-wide ReplicasInSync condition: named in a False message means not in sync. */
-function inSyncOf(role: string, member: boolean, pod: string, cond: Condition | undefined): string {
+/**
+ * One slave's standing: its member's inSync where the status has it, else
+ * from the cluster-wide ReplicasInSync condition (named in a False message
+ * means not in sync).
+ */
+function inSyncOf(role: string, member: Member | undefined, pod: string, cond: Condition | undefined): string {
   if (role === 'master') return '-';
+  if (member?.inSync !== undefined) return member.inSync ? 'yes' : 'no';
   if (!cond) return 'unknown';
   if (!member) return 'no';
   if (cond.status === 'True') return 'yes';
@@ -86,7 +91,7 @@ export function clusterView(bc: BrokerCluster, pods: readonly V1Pod[]): ClusterV
       pod,
       role,
       ready: p ? (podReady(p) ? 'yes' : 'no') : '-',
-      inSync: inSyncOf(role, m !== undefined, pod, inSync),
+      inSync: inSyncOf(role, m, pod, inSync),
       state: !p ? 'Missing' : p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
       restarts,
       node: p?.spec?.nodeName ?? '-',

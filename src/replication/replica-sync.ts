@@ -53,6 +53,8 @@ export interface SyncVerdict {
   retryInMs?: number;
   /** In sync: when every slave last acknowledged a checkpoint (ms since epoch). */
   confirmedAt?: number;
+  /** Member ids of the slaves that acknowledged a checkpoint under the current master. */
+  covered?: string[];
 }
 
 /** A checkpoint not acknowledged by then is written again. */

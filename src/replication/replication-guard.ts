@@ -75,6 +75,12 @@ export class ReplicationGuard {
    * answered, so a master switch is never held up behind a slow console.
    */
   check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
+    const verdict = this.judge(c, snapshot);
+    // Which slaves are proved, for each member's inSync in the status.
+    return verdict && { ...verdict, covered: [...this.state(c).covered] };
+  }
+
+  private judge(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
     if (snapshot && !snapshot.connected) {
       // Cut off from ZooKeeper, a master demotes itself and the slaves stop,
       // while their members may stay listed for a session timeout once the

@@ -1,6 +1,6 @@
 // The whole status of a cluster as a pure function of what was observed.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
+import type { BrokerCluster, BrokerClusterStatus, Member } from '../api/types';
 import { brokerNodes, clusterName, isZkManaged, quorum, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
 import type { SpecCheck } from '../api/spec-checks';
@@ -43,6 +43,13 @@ export interface ComputedStatus {
   status: BrokerClusterStatus;
   /** Events of a change of master, to record once the status is written. */
   events: TransitionEvent[];
+}
+
+/** The slaves marked in sync or not, once the master was checked. */
+function withSync(members: readonly Member[], v: SyncVerdict | undefined): Member[] {
+  if (!v?.covered) return [...members];
+  const covered = new Set(v.covered);
+  return members.map((m) => (m.role === 'slave' ? { ...m, inSync: covered.has(m.memberId ?? '') } : m));
 }
 
 export function computeStatus(input: StatusInput): ComputedStatus {
@@ -119,7 +126,7 @@ export function computeStatus(input: StatusInput): ComputedStatus {
     masterUrl: masterUrl(c),
     conditions,
   };
-  if (election?.known && election.connected) status.members = election.members;
+  if (election?.known && election.connected) status.members = withSync(election.members, input.replication);
   if (input.claimSize) status.claimSize = input.claimSize;
   if (lost.length > 0) status.lostPods = lost;
   return { status, events: transition.events };
