@@ -73,12 +73,21 @@ async function readClusterObject<T>(d: ObserveDeps, kind: 'Node' | 'PersistentVo
   }
 }
 
+/** How long a StorageClass read is reused: a master switch must not wait behind a read on every reconcile. */
+export const STORAGE_CLASS_TTL_MS = 30_000;
+const classReads = new WeakMap<ObserveDeps, Map<string, { at: number; read: Promise<V1StorageClass | undefined> }>>();
+
 async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Promise<SpecFacts> {
-  // Each class is read at most once per reconcile.
-  const classes = new Map<string, Promise<V1StorageClass | undefined>>();
+  const classes = classReads.get(d) ?? new Map<string, { at: number; read: Promise<V1StorageClass | undefined> }>();
+  classReads.set(d, classes);
   const readClass = (name: string) => {
-    const read = classes.get(name) ?? readStorageClass(d, name);
-    classes.set(name, read);
+    const now = d.now().getTime();
+    const kept = classes.get(name);
+    if (kept && now - kept.at < STORAGE_CLASS_TTL_MS) return kept.read;
+    const read = readStorageClass(d, name);
+    classes.set(name, { at: now, read });
+    // A failed read is not kept.
+    read.catch(() => classes.delete(name));
     return read;
   };
   const sc = c.spec.persistence.storageClassName;
