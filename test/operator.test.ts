@@ -97,7 +97,8 @@ describe('a BrokerCluster from the seed example', () => {
     const svc = byName('Service', 'xl-broker-1') as V1Service;
     assert.deepEqual(
       svc.spec?.ports?.map((p) => p.port),
-      [61617, 8162, 63632],
+      // openwire, console, replication and metrics: each base+1 for node 1.
+      [61617, 8162, 63632, 9405],
     );
     const master = byName('Service', 'xl-master') as V1Service;
     assert.equal(master.spec?.selector?.['amqkeeper.io/node'], 'none', 'no master elected: selects nothing');

@@ -22,8 +22,8 @@ import { killMasters, type KillSample } from './support/kill-loop';
 
 const NS = 'steer';
 const NAME = 'xl';
-/** Consecutive kills of the master: 8 in the suite, to keep it short; AMQ_KEEPER_KILLS=30 by hand. */
-const KILLS = Number(process.env.AMQ_KEEPER_KILLS ?? 8);
+/** Consecutive kills of the master: 5 in the suite, to keep it short; AMQ_KEEPER_KILLS=30 by hand. */
+const KILLS = Number(process.env.AMQ_KEEPER_KILLS ?? 5);
 
 let h: BridgedCluster;
 let gate: string;
