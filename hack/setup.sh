@@ -20,7 +20,10 @@ java_parts() {
   step "zookeeper $ZOOKEEPER_VERSION" bash "$HACK_DIR/fetch-zookeeper.sh"
   step "activemq $ACTIVEMQ_VERSION" bash "$REPO_DIR/broker/assemble.sh"
   step "byteman $BYTEMAN_VERSION (tests)" bash "$HACK_DIR/fetch-byteman.sh"
+  step "prometheus operator CRDs $PROMETHEUS_OPERATOR_VERSION (tests)" bash "$HACK_DIR/fetch-prometheus-operator-crds.sh"
   step "jms test client" bash "$REPO_DIR/test/client/run.sh" build
+  # A Go build, here beside the Maven fetches: the chain above is the long one.
+  step "promtool (prometheus module $PROMETHEUS_MODULE_VERSION, tests)" bash "$HACK_DIR/build-promtool.sh"
 }
 go_parts & go_pid=$!
 java_parts & java_pid=$!

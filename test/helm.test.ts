@@ -1,14 +1,18 @@
 // The Helm chart against a real control plane with a kwok node: lint, the
-// copies it ships in sync, install, upgrade to namespaced mode, uninstall.
+// copies it ships in sync, the Prometheus operator objects it renders on
+// request (accepted by the API server once their CRDs exist), install, upgrade
+// to namespaced mode, uninstall.
 // The RBAC is proven by running the operator with nothing but the chart
 // ServiceAccount's token, in both modes, and by asking what else it may do.
 // (The operator image does not exist here: kwok marks the pod Running anyway,
 // and the operator itself runs in this process, as that ServiceAccount.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KubernetesObject, V1ClusterRole, V1Deployment, V1Pod, V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
 import { CHART_DIR, helm, helmOk, helmPath, serviceAccountKubeconfig } from './support/helm';
@@ -17,6 +21,9 @@ import { eventually } from './support/eventually';
 import { CHART_CRD_FILE, DEPLOY_FILE, SOURCE_CRD_FILE, renderDeployYaml } from '../hack/gen-deploy';
 import { metrics } from '../src/observability/metrics';
 import { example } from './fixtures/clusters';
+import { fetchedPath } from './support/fetched';
+import { ALERT_RULES_FILE } from './support/monitoring';
+import { LABEL_COMPONENT, MANAGED_BY } from '../src/metadata/labels';
 
 const RELEASE = 'amq-keeper';
 const NS = 'amq-keeper';
@@ -30,6 +37,9 @@ const LEADER_ARGS = [
   '--leader-elect-renew-deadline=10s',
   '--leader-elect-retry-period=2s',
 ];
+
+/** Every Prometheus operator object of the chart on. */
+const MONITORING_ON = ['brokerPodMonitor', 'serviceMonitor', 'prometheusRule'].flatMap((o) => ['--set', `monitoring.${o}.enabled=true`]);
 
 let cp: ControlPlane;
 const kube = clusterAccess(() => cp.kubeconfig);
@@ -169,7 +179,13 @@ after(async () => {
 
 describe('the chart', () => {
   test('helm lint --strict is clean, in every mode', async () => {
-    for (const extra of [[], ['--set', 'watchNamespaces={team-a,team-b}'], ['--set', 'leaderElection.enabled=false'], ['--set', 'replicaCount=3']]) {
+    for (const extra of [
+      [],
+      ['--set', 'watchNamespaces={team-a,team-b}'],
+      ['--set', 'leaderElection.enabled=false'],
+      ['--set', 'replicaCount=3'],
+      MONITORING_ON,
+    ]) {
       const r = await helm('', ['lint', '--strict', CHART_DIR, ...extra]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -224,6 +240,7 @@ describe('the chart', () => {
       [['replicaCount=2', 'leaderElection.enabled=false'], /replicaCount: 2 needs leaderElection.enabled=true/],
       [['replicaCount=0'], /replicaCount must be at least 1, not 0/],
       [['leaderElection.leaseDuration=15'], /leaderElection.leaseDuration must be a duration such as 500ms or 15s, not "15"/],
+      [['monitoring.serviceMonitor.enabled=true', 'metrics.service.enabled=false'], /monitoring.serviceMonitor.enabled needs metrics.service.enabled=true/],
     ] as const) {
       const r = await helm('', ['template', RELEASE, CHART_DIR, ...set.flatMap((x) => ['--set', x])]);
       assert.notEqual(r.code, 0);
@@ -235,6 +252,79 @@ describe('the chart', () => {
     const r = await helm('', ['template', RELEASE, CHART_DIR, '--set', 'watchNamespaces={Team_A}']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /watchNamespaces: "Team_A" is not a namespace name/);
+  });
+});
+
+describe('the Prometheus operator objects', () => {
+  interface MonitorSpec {
+    selector?: { matchLabels?: Record<string, string> };
+    namespaceSelector?: unknown;
+    podMetricsEndpoints?: { port?: string; relabelings?: { targetLabel?: string }[] }[];
+    endpoints?: { port?: string; honorLabels?: boolean }[];
+    ports?: { name?: string }[];
+  }
+  type Monitor = KubernetesObject & { spec: MonitorSpec };
+  const render = async (extra: string[]) =>
+    parseAllDocuments(await h(['template', RELEASE, CHART_DIR, '-n', NS, ...extra]))
+      .map((d) => d.toJS() as Monitor | null)
+      .filter((o): o is Monitor => Boolean(o?.kind));
+  const monitoringObjects = (objs: Monitor[]) => objs.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+
+  test('none by default', async () => {
+    assert.deepEqual(monitoringObjects(await render([])), []);
+  });
+
+  test('asked for: a PodMonitor for the brokers, a ServiceMonitor for the operator, the rules file as a PrometheusRule; the API server accepts them', async () => {
+    const objs = await render([...MONITORING_ON, '--set', 'watchNamespaces={team-a,team-b}', '--set', 'monitoring.labels.release=prometheus']);
+    const mon = monitoringObjects(objs);
+    assert.deepEqual(mon.map((o) => `${o.kind}/${o.metadata?.name}`).sort(), [
+      `PodMonitor/${RELEASE}-brokers`,
+      `PrometheusRule/${RELEASE}`,
+      `ServiceMonitor/${RELEASE}`,
+    ]);
+    for (const o of mon) assert.equal(o.metadata?.labels?.release, 'prometheus', `${o.kind}: monitoring.labels`);
+    const [pm, sm, pr] = ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].map((k) => mon.find((o) => o.kind === k)?.spec ?? ({} as MonitorSpec));
+    // The brokers: the operator's own labels on them, the named port, the watched namespaces.
+    assert.deepEqual(pm?.selector, { matchLabels: { [LABEL_COMPONENT]: 'broker', 'app.kubernetes.io/managed-by': MANAGED_BY } });
+    assert.deepEqual(pm?.namespaceSelector, { matchNames: ['team-a', 'team-b'] });
+    const endpoint = pm?.podMetricsEndpoints?.[0];
+    assert.equal(endpoint?.port, 'metrics');
+    assert.deepEqual(
+      endpoint?.relabelings?.map((r) => r.targetLabel),
+      ['cluster'],
+    );
+    const everywhere = monitoringObjects(await render(MONITORING_ON)).find((o) => o.kind === 'PodMonitor');
+    assert.deepEqual(everywhere?.spec.namespaceSelector, { any: true }, 'every namespace when watchNamespaces is empty');
+    // The operator: the metrics Service the chart makes, by its port's name.
+    const svc = objs.find((o) => o.kind === 'Service' && o.metadata?.name === `${RELEASE}-metrics`);
+    const smSelector = sm?.selector?.matchLabels ?? {};
+    assert.ok(Object.keys(smSelector).length > 0);
+    for (const [k, v] of Object.entries(smSelector)) assert.equal(svc?.metadata?.labels?.[k], v, `the metrics Service has ${k}=${v}`);
+    const smEndpoint = sm?.endpoints?.[0];
+    assert.equal(smEndpoint?.port, svc?.spec.ports?.[0]?.name);
+    assert.equal(smEndpoint?.honorLabels, true);
+    // The rules: the very file.
+    assert.deepEqual(pr, parse(readFileSync(ALERT_RULES_FILE, 'utf8')));
+
+    // The real API server, once the Prometheus operator's CRDs exist, with strict field validation.
+    const crds = await fetchedPath('hack/fetch-prometheus-operator-crds.sh');
+    await k(['apply', '--server-side', '-f', crds]);
+    for (const crd of ['podmonitors', 'servicemonitors', 'prometheusrules']) {
+      await k(['wait', '--for=condition=Established', '--timeout=30s', `crd/${crd}.monitoring.coreos.com`]);
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'amq-keeper-monitoring-')), 'monitoring.yaml');
+    writeFileSync(file, mon.map((o) => stringify(o)).join('---\n'));
+    await k(['create', '--validate=strict', '-f', file]);
+    const stored = await items<Monitor>(['-n', NS, 'get', 'podmonitors,servicemonitors,prometheusrules']);
+    assert.deepEqual(stored.map((o) => `${o.kind}/${o.metadata?.name}`).sort(), mon.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
+    assert.deepEqual(stored.find((o) => o.kind === 'PrometheusRule')?.spec, pr, 'stored as rendered');
+    await k(['delete', '-f', file]);
+    // Accepted means checked: the same PodMonitor with a field its schema lacks is refused.
+    const bad = { ...mon.find((o) => o.kind === 'PodMonitor'), spec: { ...pm, podMetricsEndpoints: [{ port: 'metrics', scrapeEvery: '30s' }] } };
+    writeFileSync(file, stringify(bad));
+    const refused = await kube.kubectl(['create', '--validate=strict', '-f', file]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /unknown field "spec\.podMetricsEndpoints\[0\]\.scrapeEvery"/);
   });
 });
 

@@ -107,7 +107,7 @@ describe('a BrokerCluster from the seed example', () => {
     assert.equal(pod.metadata?.labels?.['amqkeeper.io/component'], 'broker');
     assert.deepEqual(
       pod.spec?.containers[0]?.ports?.map((p) => p.containerPort),
-      [61618, 8163, 63633],
+      [61618, 8163, 63633, 9406],
     );
   });
 

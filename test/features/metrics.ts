@@ -2,13 +2,15 @@
 // runs the Prometheus JMX exporter agent with the rules the operator rendered,
 // on its own port (spec.metrics.port + node). The master counts what a queue
 // got, marks its dead-letter queue and its scheduler's jobs; each slave
-// answers too and says it is a slave.
+// answers too and says it is a slave. Every activemq_* metric the shipped
+// alert rules and dashboard use is in the master's scrape.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, METRICS_PORT, type FeatureBrokers } from '../support/feature-brokers';
 import { runClient } from '../support/jms-client';
 import { eventually } from '../support/eventually';
 import { linesOf, scrape, sampleValue } from '../support/prometheus';
+import { metricNamesUsed } from '../support/monitoring';
 
 const NODES = [0, 1, 2];
 
@@ -41,6 +43,15 @@ export function metricsFeatures(feat: FeatureBrokers): void {
         { what: `the master's (node ${master}) metrics on 127.0.0.1:${METRICS_PORT + master}` },
       );
       assert.equal(sampleValue(m, 'activemq_replication_role', { role: 'master' }), 1);
+      // The shipped alert rules and dashboard name only metrics a master really serves.
+      const served = new Set(m.map((s) => s.name));
+      const used = [...metricNamesUsed()].filter((n) => n.startsWith('activemq_'));
+      assert.ok(used.length >= 10, `the rules and the dashboard use ${used.join(' ')}`);
+      assert.deepEqual(
+        used.filter((n) => !served.has(n)),
+        [],
+        'every activemq_* metric of the alert rules and the dashboard is in a scrape of the master',
+      );
       assert.ok((sampleValue(m, 'activemq_enqueue_total') ?? 0) >= sent + 1, 'the broker total counts the queue');
       assert.ok((sampleValue(m, 'activemq_replication_position') ?? 0) > 0);
 

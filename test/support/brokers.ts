@@ -1,34 +1,12 @@
 // Starts ActiveMQ broker nodes for tests through images/broker/entrypoint.sh,
 // the same script the container image runs.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { fetchedPath } from './fetched';
 
-const execFileP = promisify(execFile);
 const REPO_DIR = path.resolve(__dirname, '..', '..');
 const ENTRYPOINT = path.join(REPO_DIR, 'images', 'broker', 'entrypoint.sh');
-const fetched = new Map<string, Promise<string>>();
-
-/** The last line a fetch script (path from the repository root) prints (a cached path), run once per process. */
-function fetchedPath(script: string): Promise<string> {
-  let p = fetched.get(script);
-  if (p === undefined) {
-    p = execFileP('bash', [path.join(REPO_DIR, script)], { maxBuffer: 16 * 1024 * 1024 })
-      .then(({ stdout }) => {
-        const out = stdout.trim().split('\n').pop() ?? '';
-        if (out === '') throw new Error(`${script} printed no path`);
-        return out;
-      })
-      .catch((e: unknown) => {
-        fetched.delete(script);
-        const err = e as { stderr?: string; message?: string };
-        throw new Error(`${script} failed: ${(err.stderr ?? '').trim() || String(err.message)}`);
-      });
-    fetched.set(script, p);
-  }
-  return p;
-}
 
 /** ACTIVEMQ_HOME from broker/assemble.sh (assembled once, then cached). */
 export function activemqHome(): Promise<string> {

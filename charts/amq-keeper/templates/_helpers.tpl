@@ -146,3 +146,11 @@ leaseDuration: {{ $le.leaseDuration | quote }}
 renewDeadline: {{ $le.renewDeadline | quote }}
 retryPeriod: {{ $le.retryPeriod | quote }}
 {{- end }}
+
+{{/* Labels of the Prometheus operator objects: the chart's and monitoring.labels. */}}
+{{- define "amq-keeper.monitoringLabels" -}}
+{{ include "amq-keeper.labels" . }}
+{{- with .Values.monitoring.labels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
