@@ -61,14 +61,20 @@ function settledMaster(not?: string, timeoutMs = 90_000): Promise<string> {
 async function killMaster(): Promise<void> {
   const master = await settledMaster();
   await brokers.kill(nodeOf(master));
-  await survivorsElect(master);
-  await settledMaster(master);
-  await brokers.start(nodeOf(master));
+  try {
+    await survivorsElect(master);
+    await settledMaster(master);
+  } finally {
+    // Back even when this failed, so that the next test has three brokers.
+    await brokers.start(nodeOf(master));
+  }
 }
 
-async function survivorsElect(old: string): Promise<void> {
+/** Returns whether the survivors had to be restarted. */
+async function survivorsElect(old: string): Promise<boolean> {
   try {
     await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 45_000, what: 'an election' });
+    return false;
   } catch {
     const survivors = Object.keys(brokers.pids()).map(Number);
     console.log(`# no master 45 s after killing ${old}: restarting ${survivors.map((i) => `xl-broker-${i}`).join(', ')} (replicated LevelDB election hang)`);
@@ -77,6 +83,7 @@ async function survivorsElect(old: string): Promise<void> {
       await brokers.start(i);
     }
     await eventually(() => assert.ok(zkObs.current && zkObs.current !== old), { timeoutMs: 90_000, what: 'an election after restarting the survivors' });
+    return true;
   }
 }
 
@@ -149,10 +156,11 @@ describe('master tracking against real brokers', () => {
     const before = (await kube.cluster(NAME)).status?.failovers ?? 0;
     const t0 = Date.now();
     await brokers.kill(nodeOf(old));
-    await survivorsElect(old);
+    const restarted = await survivorsElect(old);
     const next = await settledMaster(old);
     const switchMs = Date.now() - t0;
-    assert.ok(switchMs < 30_000, `switched in ${switchMs} ms`);
+    // The bound is the operator's; a store election hang is the brokers' (and waited out above).
+    if (!restarted) assert.ok(switchMs < 30_000, `switched in ${switchMs} ms`);
     const bc = await kube.cluster(NAME);
     assert.equal(bc.status?.failovers, before + 1);
     assert.equal(bc.status?.lastFailover?.from, old);
