@@ -25,6 +25,11 @@ export function isZkManaged(c: BrokerCluster): boolean {
   return c.spec.zookeeper.external === undefined;
 }
 
+/** Servers of the ensemble the operator runs; 0 with an external one. */
+export function managedZkServers(c: BrokerCluster): number {
+  return c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0);
+}
+
 /** The managed ensemble's server i, as the brokers, the operator and the other servers reach it. */
 export function zkServerHost(c: BrokerCluster, i: number): string {
   const n = clusterName(c);

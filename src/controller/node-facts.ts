@@ -3,7 +3,7 @@
 // whether its claim's volume is tied to that node. Healthy clusters cost no
 // read at all.
 import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { clusterName, range } from '../api/cluster';
+import { clusterName, managedZkServers, range } from '../api/cluster';
 import type { BrokerCluster } from '../api/types';
 import { MAX_BROKERS, names } from '../metadata/names';
 import { isPodReady } from '../status/pods';
@@ -31,9 +31,8 @@ export type ReadClusterObject = <T>(kind: 'Node' | 'PersistentVolume', name: str
 /** Every pod the cluster may run, leaving nodes included (a missing one is skipped). */
 function podsWithClaims(c: BrokerCluster): { pod: string; claim: string }[] {
   const n = clusterName(c);
-  const zk = c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0);
   return [
-    ...range(zk).map((i) => ({ pod: names.zkPod(n, i), claim: names.zkPvc(n, i) })),
+    ...range(managedZkServers(c)).map((i) => ({ pod: names.zkPod(n, i), claim: names.zkPvc(n, i) })),
     ...range(MAX_BROKERS).map((i) => ({ pod: names.brokerPod(n, i), claim: names.brokerPvc(n, i) })),
   ];
 }

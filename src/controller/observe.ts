@@ -55,23 +55,19 @@ export function cachedCluster(d: ObserveDeps, key: string): BrokerCluster | unde
   return d.cache.get<BrokerCluster>(KIND, namespace, name);
 }
 
-async function readStorageClass(d: ObserveDeps, name: string): Promise<V1StorageClass | undefined> {
+/** A read whose 404 means the object does not exist. */
+async function unlessMissing<T>(read: Promise<T>): Promise<T | undefined> {
   try {
-    return await d.kube.storage.readStorageClass({ name });
+    return await read;
   } catch (err) {
     if (statusCode(err) === 404) return undefined;
     throw err;
   }
 }
 
-async function readClusterObject<T>(d: ObserveDeps, kind: 'Node' | 'PersistentVolume', name: string): Promise<T | undefined> {
-  try {
-    return await d.kube.rest.get<T>(pathOf(kind, undefined, name));
-  } catch (err) {
-    if (statusCode(err) === 404) return undefined;
-    throw err;
-  }
-}
+const readStorageClass = (d: ObserveDeps, name: string) => unlessMissing(d.kube.storage.readStorageClass({ name }));
+const readClusterObject = <T>(d: ObserveDeps, kind: 'Node' | 'PersistentVolume', name: string) =>
+  unlessMissing(d.kube.rest.get<T>(pathOf(kind, undefined, name)));
 
 /** How long a StorageClass read is reused: a master switch must not wait behind a read on every reconcile. */
 export const STORAGE_CLASS_TTL_MS = 30_000;

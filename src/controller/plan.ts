@@ -4,7 +4,7 @@
 // the status, the Events, and one time to look again.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { BrokerClusterStatus } from '../api/types';
-import { clusterName, range } from '../api/cluster';
+import { clusterName, managedZkServers, range } from '../api/cluster';
 import { checkSpec, expandableClaims } from '../api/spec-checks';
 import { brokerIndexOf, MAX_BROKERS, names } from '../metadata/names';
 import { ANNOTATION_PAUSE, LABEL_ROLE, type Role } from '../metadata/labels';
@@ -172,7 +172,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const livePods = (podNames: readonly string[]) => podNames.map((pod) => o.live<V1Pod>('Pod', pod));
   const computed = computeStatus({
     cluster: c,
-    zkPods: livePods(range(c.spec.zookeeper.external ? 0 : (c.spec.zookeeper.replicas ?? 0)).map((i) => names.zkPod(name, i))),
+    zkPods: livePods(range(managedZkServers(c)).map((i) => names.zkPod(name, i))),
     brokerPods: livePods(brokerPods),
     leaving,
     check,
