@@ -15,8 +15,8 @@ import { startOperatorProcess } from '../test/support/operator-process';
 
 const COUNT = Number(process.env.BENCH_CLUSTERS ?? 100);
 const NS = 'bench';
-// Per cluster with a managed three-node ensemble: 6 pods, 6 claims, 7 Services, 3 ConfigMaps, 2 PDBs.
-const OBJECTS_PER_CLUSTER = 24;
+// Per cluster with a managed three-node ensemble: 6 pods, 6 claims, 7 Services, 3 ConfigMaps, 2 PDBs, 2 NetworkPolicies.
+const OBJECTS_PER_CLUSTER = 26;
 
 let progress = '';
 
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
         ['v1', 'ConfigMap'],
         ['v1', 'PersistentVolumeClaim'],
         ['policy/v1', 'PodDisruptionBudget'],
+        ['networking.k8s.io/v1', 'NetworkPolicy'],
       ];
       const counts = await Promise.all(kinds.map(([v, kind]) => count(v, kind)));
       progress = `objects ${counts.join('/')}`;

@@ -245,8 +245,9 @@ store_sources_version() {
   served "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" || srcver="$ACTIVEMQ_FALLBACK_DIST_VERSION"
 }
 
-# patch_zkclient <dist>: patches/02-zkclient-connected-once.diff into the
-# store's fix jar (see add_to_fix_jar).
+# patch_zkclient <dist>: patches/02-zkclient-connected-once.diff, then
+# patches/05-group-znodes-digest-acl.diff, into the store's fix jar (see
+# add_to_fix_jar).
 patch_zkclient() {
   local d="$1" ldb ver w cls srcver cp j
   leveldb_store_jar "$d"
@@ -263,6 +264,7 @@ patch_zkclient() {
   fetch "org.apache.activemq:activemq-leveldb-store:$srcver:jar:sources" "to patch ZKClient"
   (cd "$w/src" && unzip -q "$FETCHED" "$cls.java")
   apply_patch 02-zkclient-connected-once.diff "$w/src/$cls.java" "the ZKClient.java of activemq-leveldb-store $srcver"
+  apply_patch 05-group-znodes-digest-acl.diff "$w/src/$cls.java" "the ZKClient.java of activemq-leveldb-store $srcver with patch 02"
   cp="$ldb"
   for j in "$d"/lib/optional/org.linkedin.*.jar "$d"/lib/optional/zookeeper-3.*.jar "$d"/lib/slf4j-api-*.jar; do cp="$cp:$j"; done
   # compile-only: OSGi API (ZKClient declares its exceptions)
@@ -272,7 +274,7 @@ patch_zkclient() {
   done
   javac -nowarn -encoding UTF-8 --release 8 -d "$w/classes" -cp "$cp" "$w/src/$cls.java" 2> "$w/javac.log" \
     || { cat "$w/javac.log" >&2; die "javac failed on the patched ZKClient"; }
-  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents)"
+  add_to_fix_jar "$d" "$ver" "$w/classes" "$cls (sources of $srcver) patched for the double onConnected() startup race (NPE in ZooKeeperTreeTracker.raiseEvents) and, with zkPassword, to create the group and member znodes with a digest ACL (world may only read)"
 }
 
 # patch_store_scala <dist> <patch> <class> <what> [<source>...]: <patch> to

@@ -15,7 +15,8 @@ async function run(opts: Options): Promise<void> {
     namespaces: opts.namespaces,
     concurrency: opts.concurrency,
     masterTracking: opts.masterTracking,
-    console: opts.console,
+    operator: opts.operator,
+    consoleTrustedHosts: opts.consoleTrustedHosts,
     leaderElection: opts.leaderElection && {
       ...opts.leaderElection,
       // As controller-runtime does: exit at once, before this copy can act on

@@ -7,8 +7,8 @@ import { LeaderElector } from './leader/leader-elector';
 import type { LeaderElectionSettings } from './leader/lease-record';
 import type { Logger } from './observability/logger';
 import { metrics } from './observability/metrics';
-import type { ConsoleCredentials } from './replication/jolokia';
 import { MasterTracking } from './zk/master-tracking';
+import type { OperatorPeer } from './resources/network-policies';
 
 export interface OperatorOptions {
   kube: KubeClients;
@@ -18,7 +18,10 @@ export interface OperatorOptions {
   concurrency?: number;
   /** Track the elected master in ZooKeeper; also what the replication checks of a roll need. */
   masterTracking: boolean;
-  console?: ConsoleCredentials;
+  /** Where this operator's pods run, let in by the clusters' NetworkPolicies. */
+  operator?: OperatorPeer;
+  /** Hosts besides a master pod's own DNS name that may receive the console login. */
+  consoleTrustedHosts?: readonly string[];
   /** Hold this Lease before reconciling; onLost is called when it is lost without release. */
   leaderElection?: LeaderElectionSettings & { onLost: (reason: string) => void };
 }
@@ -40,8 +43,9 @@ export function buildOperator(o: OperatorOptions): Operator {
     log: o.log,
     namespaces: o.namespaces,
     concurrency: o.concurrency,
+    operator: o.operator,
     election: o.masterTracking ? (enqueue) => (tracking = new MasterTracking({ log: o.log, enqueue })) : undefined,
-    console: o.console,
+    consoleTrustedHosts: o.consoleTrustedHosts,
   });
   const le = o.leaderElection;
   const elector = le ? new LeaderElector({ ...le, rest: o.kube.rest, log: o.log }) : undefined;

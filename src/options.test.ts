@@ -35,7 +35,24 @@ test('bad leader election settings name the flag and the fix', () => {
   refused(['--leader-elect-resource-name', 'Amq_Keeper'], env, /--leader-elect-resource-name must be a lowercase DNS name/);
 });
 
-test('the broker console login: the distribution default, or the environment', () => {
-  assert.deepEqual(parseOptions([], {}).console, { username: 'admin', password: 'admin' });
-  assert.deepEqual(parseOptions([], { AMQ_CONSOLE_USERNAME: 'ops', AMQ_CONSOLE_PASSWORD: 's3cret' }).console, { username: 'ops', password: 's3cret' });
+test("the console login goes to a master pod's own name only, unless hosts are trusted by flag", () => {
+  assert.deepEqual(parseOptions([], {}).consoleTrustedHosts, []);
+  assert.deepEqual(parseOptions(['--console-trusted-hosts', '127.0.0.1, ::1'], {}).consoleTrustedHosts, ['127.0.0.1', '::1']);
+});
+
+test("the operator's pods for the NetworkPolicies: the pod's namespace and the chart's labels, or the flags", () => {
+  const chart = { 'app.kubernetes.io/part-of': 'amq-keeper', 'app.kubernetes.io/component': 'operator' };
+  assert.equal(parseOptions([], {}, () => undefined).operator, undefined, 'not in a pod: unknown');
+  assert.deepEqual(parseOptions([], {}, () => 'ops').operator, { namespace: 'ops', podLabels: chart });
+  assert.deepEqual(parseOptions([], { POD_NAMESPACE: 'env' }, () => 'ops').operator?.namespace, 'env');
+  assert.deepEqual(
+    parseOptions(['--operator-namespace', 'flag', '--operator-pod-labels', 'app=op, tier=control'], { POD_NAMESPACE: 'env' }, () => 'ops').operator,
+    {
+      namespace: 'flag',
+      podLabels: { app: 'op', tier: 'control' },
+    },
+  );
+  assert.throws(() => parseOptions(['--operator-namespace', 'Ops'], {}), /--operator-namespace must be a namespace name, not "Ops"/);
+  assert.throws(() => parseOptions(['--operator-pod-labels', 'app'], {}, () => 'ops'), /--operator-pod-labels takes key=value pairs .*; "app" is not one/);
+  assert.throws(() => parseOptions(['--operator-pod-labels', ''], {}, () => 'ops'), /needs at least one key=value pair/);
 });

@@ -1,11 +1,12 @@
 // Command-line options of the operator.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { durationMs } from './api/cluster';
 import type { LeaderElectionSettings } from './leader/lease-record';
-import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from './replication/jolokia';
 import type { LogFormat } from './observability/logger';
+import { DEFAULT_OPERATOR_POD_LABELS, type OperatorPeer } from './resources/network-policies';
 
 export interface Options {
   kubeconfig?: string;
@@ -17,8 +18,10 @@ export interface Options {
   concurrency: number;
   /** Track the elected master in ZooKeeper. */
   masterTracking: boolean;
-  /** The brokers' web console login (env AMQ_CONSOLE_USERNAME, AMQ_CONSOLE_PASSWORD). */
-  console: ConsoleCredentials;
+  /** Where this operator's pods run, let in by the clusters' NetworkPolicies; undefined when not known (not in a pod). */
+  operator?: OperatorPeer;
+  /** Hosts besides a master pod's own DNS name that may receive the console login (local development). */
+  consoleTrustedHosts: string[];
   /** undefined: no leader election, this process reconciles at once. */
   leaderElection?: LeaderElectionSettings;
 }
@@ -33,6 +36,13 @@ Options:
   --http-port N            port of /metrics, /healthz, /readyz (default 8080; 0 = off)
   --concurrency N          clusters reconciled at once (default 4)
   --no-master-tracking     do not watch ZooKeeper (master Service selects nothing)
+  --operator-namespace NS  namespace of the operator's pods, let in by the clusters' NetworkPolicies
+                           (default: env POD_NAMESPACE, else the pod's service account namespace)
+  --operator-pod-labels k=v,k=v   labels that select the operator's pods in it
+                           (default app.kubernetes.io/part-of=amq-keeper,app.kubernetes.io/component=operator)
+  --console-trusted-hosts a,b   besides a master pod's own DNS name, the hosts a master may register
+                           and still get the admin login (default none; 127.0.0.1 for brokers run
+                           as local processes)
   --leader-elect           reconcile only while holding a Lease, so several copies can run
   --leader-elect-resource-name NAME       the Lease (default amq-keeper)
   --leader-elect-resource-namespace NS    its namespace (default: env POD_NAMESPACE)
@@ -41,13 +51,9 @@ Options:
   --leader-elect-retry-period D           between attempts to acquire or renew (default 2s)
                            durations: 500ms, 2s; identity: env POD_NAME, else host name + random suffix
   --help                   this text
-
-Environment:
-  AMQ_CONSOLE_USERNAME, AMQ_CONSOLE_PASSWORD   the brokers' web console login (default admin/admin,
-                           the distribution's); used to check that slaves are in sync before a restart
 `;
 
-export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options {
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env, podNamespace = serviceAccountNamespace): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -58,6 +64,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'http-port': { type: 'string', default: '8080' },
       concurrency: { type: 'string', default: '4' },
       'no-master-tracking': { type: 'boolean', default: false },
+      'operator-namespace': { type: 'string' },
+      'operator-pod-labels': { type: 'string' },
+      'console-trusted-hosts': { type: 'string' },
       'leader-elect': { type: 'boolean', default: false },
       'leader-elect-resource-name': { type: 'string', default: 'amq-keeper' },
       'leader-elect-resource-namespace': { type: 'string' },
@@ -90,10 +99,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     httpPort: port,
     concurrency,
     masterTracking: !values['no-master-tracking'],
-    console: {
-      username: env.AMQ_CONSOLE_USERNAME || DISTRIBUTION_CONSOLE_CREDENTIALS.username,
-      password: env.AMQ_CONSOLE_PASSWORD || DISTRIBUTION_CONSOLE_CREDENTIALS.password,
-    },
+    operator: operatorPeer(values['operator-namespace'] || env.POD_NAMESPACE || podNamespace(), values['operator-pod-labels']),
+    consoleTrustedHosts: (values['console-trusted-hosts'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
     leaderElection: values['leader-elect']
       ? leaderElection(
           {
@@ -110,6 +120,35 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 }
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The namespace of the pod this process runs in, from its service account token mount; undefined outside a pod. */
+export function serviceAccountNamespace(): string | undefined {
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Without a namespace the policies cannot name the operator's pods: they then let in only the node's own traffic. */
+function operatorPeer(namespace: string | undefined, labels: string | undefined): OperatorPeer | undefined {
+  if (namespace !== undefined && !NAMESPACE.test(namespace)) throw new UsageError(`--operator-namespace must be a namespace name, not "${namespace}"`);
+  const podLabels: Record<string, string> = labels === undefined ? { ...DEFAULT_OPERATOR_POD_LABELS } : {};
+  for (const pair of (labels ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const [key = '', value = '', ...rest] = pair.trim().split('=');
+    if (!pair.includes('=') || rest.length > 0 || !LABEL_KEY.test(key) || key.length > 317 || !LABEL_VALUE.test(value) || value.length > 63)
+      throw new UsageError(
+        `--operator-pod-labels takes key=value pairs separated by commas, such as app.kubernetes.io/component=operator; "${pair}" is not one`,
+      );
+    podLabels[key] = value;
+  }
+  if (Object.keys(podLabels).length === 0)
+    throw new UsageError('--operator-pod-labels needs at least one key=value pair: no labels would let every pod of the namespace in');
+  return namespace ? { namespace, podLabels } : undefined;
+}
 
 function leaderElection(
   v: { name: string; namespace: string; leaseDuration: string; renewDeadline: string; retryPeriod: string },

@@ -14,9 +14,12 @@ import { redeliveryFeatures } from './features/redelivery';
 import { deadLetterFeatures } from './features/dead-letters';
 import { metricsFeatures } from './features/metrics';
 import { schedulerFeatures } from './features/scheduler';
+import { securityFeatures } from './features/security';
 
 const feat = useFeatureBrokers();
 
+// First: the logins every other case relies on.
+securityFeatures(feat);
 clientOptionFeatures(feat);
 redeliveryFeatures(feat);
 deadLetterFeatures(feat);

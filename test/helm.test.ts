@@ -3,7 +3,8 @@
 // request (accepted by the API server once their CRDs exist), install, upgrade
 // to namespaced mode, uninstall.
 // The RBAC is proven by running the operator with nothing but the chart
-// ServiceAccount's token, in both modes, and by asking what else it may do.
+// ServiceAccount's token, in both modes, and by asking what else it may do;
+// the admission policy, by writing as that token what no BrokerCluster owns.
 // (The operator image does not exist here: kwok marks the pod Running anyway,
 // and the operator itself runs in this process, as that ServiceAccount.)
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +12,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubernetesObject, V1ClusterRole, V1Deployment, V1Pod, V1PolicyRule, V1Role, V1RoleBinding } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ClusterRole,
+  V1ConfigMap,
+  V1Deployment,
+  V1OwnerReference,
+  V1Pod,
+  V1PolicyRule,
+  V1Role,
+  V1RoleBinding,
+} from '@kubernetes/client-node';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
@@ -29,6 +40,12 @@ const RELEASE = 'amq-keeper';
 const NS = 'amq-keeper';
 const SA = 'amq-keeper';
 const SA_USER = `system:serviceaccount:${NS}:${SA}`;
+/** How the API server words a refusal by the chart's admission policy. */
+const POLICY = `${RELEASE}-owned-objects`;
+const DENIED_BY_POLICY = new RegExp(
+  `ValidatingAdmissionPolicy '${POLICY}' with binding '${POLICY}' denied request: amq-keeper writes only objects a BrokerCluster owns`,
+);
+const NS_LABEL = 'amqkeeper.io/brokers';
 const LEADER_ARGS = [
   '--leader-elect',
   `--leader-elect-resource-name=${RELEASE}`,
@@ -58,6 +75,8 @@ function expectedOwned(name: string): string[] {
     `ConfigMap/${name}-broker-config`,
     `ConfigMap/${name}-connection`,
     `ConfigMap/${name}-zk-config`,
+    `NetworkPolicy/${name}-broker`,
+    `NetworkPolicy/${name}-zk`,
     ...n.map((i) => `PersistentVolumeClaim/data-${name}-broker-${i}`),
     ...n.map((i) => `PersistentVolumeClaim/data-${name}-zk-${i}`),
     ...n.map((i) => `Pod/${name}-broker-${i}`),
@@ -78,6 +97,38 @@ async function canI(args: string[]): Promise<boolean> {
   const answer = r.stdout.trim();
   if (answer !== 'yes' && answer !== 'no') throw new Error(`kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
   return answer === 'yes';
+}
+
+/** Access as the chart's ServiceAccount, with its own token. */
+async function asServiceAccount() {
+  return clusterAccess(await serviceAccountKubeconfig(cp.kubeconfig, NS, SA));
+}
+
+/** `kubectl create` of obj by who; asserts it is refused with a message matching message. */
+async function refusedCreate(who: ReturnType<typeof clusterAccess>, obj: KubernetesObject, message: RegExp): Promise<void> {
+  const r = await who.kubectl(['create', '-f', '-'], stringify(obj));
+  assert.notEqual(r.code, 0, `admitted: ${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`);
+  assert.match(r.stderr, message);
+}
+
+const configMap = (namespace: string, name: string, owner?: V1OwnerReference): V1ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace, ...(owner ? { ownerReferences: [owner] } : {}) },
+  data: { k: 'v' },
+});
+
+const pod = (namespace: string, name: string, owner?: V1OwnerReference): V1Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, ...(owner ? { ownerReferences: [owner] } : {}) },
+  spec: { containers: [{ name: 'c', image: 'example.invalid/none' }] },
+});
+
+/** An owner reference to a real BrokerCluster. */
+async function ownerOf(namespace: string, name: string): Promise<V1OwnerReference> {
+  const bc = await kube.cluster(name, namespace);
+  return { apiVersion: bc.apiVersion, kind: bc.kind, name, uid: bc.metadata.uid ?? '' };
 }
 
 async function reconcileErrors(): Promise<number> {
@@ -185,6 +236,8 @@ describe('the chart', () => {
       ['--set', 'leaderElection.enabled=false'],
       ['--set', 'replicaCount=3'],
       MONITORING_ON,
+      ['--set', 'admissionPolicy.enabled=false'],
+      ['--set', `admissionPolicy.namespaceLabels.${NS_LABEL.replace('.', '\\.')}=allowed`],
     ]) {
       const r = await helm('', ['lint', '--strict', CHART_DIR, ...extra]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -214,38 +267,21 @@ describe('the chart', () => {
     );
   });
 
-  test('the broker console login comes from a Secret when one is named', async () => {
-    const out = await h([
-      'template',
-      RELEASE,
-      CHART_DIR,
-      '-n',
-      NS,
-      '--set',
-      'leaderElection.enabled=false',
-      '--set',
-      'brokerConsole.existingSecret=amq-console',
-    ]);
-    const d = parseAllDocuments(out)
-      .map((x) => x.toJS() as KubernetesObject & { spec?: V1Deployment['spec'] })
-      .find((o) => o.kind === 'Deployment');
-    assert.deepEqual(d?.spec?.template.spec?.containers[0]?.env, [
-      { name: 'AMQ_CONSOLE_USERNAME', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'username' } } },
-      { name: 'AMQ_CONSOLE_PASSWORD', valueFrom: { secretKeyRef: { name: 'amq-console', key: 'password' } } },
-    ]);
-  });
-
   test('refuses several pods without leader election, and bad timings, naming the value', async () => {
     for (const [set, message] of [
       [['replicaCount=2', 'leaderElection.enabled=false'], /replicaCount: 2 needs leaderElection.enabled=true/],
       [['replicaCount=0'], /replicaCount must be at least 1, not 0/],
       [['leaderElection.leaseDuration=15'], /leaderElection.leaseDuration must be a duration such as 500ms or 15s, not "15"/],
       [['monitoring.serviceMonitor.enabled=true', 'metrics.service.enabled=false'], /monitoring.serviceMonitor.enabled needs metrics.service.enabled=true/],
+      [["admissionPolicy.namespaceLabels.team=a'b"], /admissionPolicy.namespaceLabels: "a'b" is not a label value \(of team\)/],
     ] as const) {
       const r = await helm('', ['template', RELEASE, CHART_DIR, ...set.flatMap((x) => ['--set', x])]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, message);
     }
+    // Rather than install without the bound, on a cluster that has no admission policies.
+    const old = await helm('', ['template', RELEASE, CHART_DIR, '--kube-version', '1.29.0']);
+    assert.match(old.stderr, /Kubernetes 1.30 or later \(this is v1.29.0\): set admissionPolicy.enabled=false/);
   });
 
   test('refuses watchNamespaces that are not namespace names', async () => {
@@ -354,6 +390,8 @@ describe('helm install (every namespace)', () => {
         'amqkeeper.io/brokerclusters:get,list,watch',
         'events.k8s.io/events:create',
         'policy/poddisruptionbudgets:get,list,watch,create,patch',
+        '/secrets:get,create,patch',
+        'networking.k8s.io/networkpolicies:get,list,watch,create,patch,delete',
         'storage.k8s.io/storageclasses:get',
         '/nodes,persistentvolumes:get',
       ].sort(),
@@ -369,6 +407,13 @@ describe('helm install (every namespace)', () => {
     );
     const leBinding = await getJson<V1RoleBinding>(['-n', NS, 'get', 'rolebinding', `${RELEASE}-leader-election`]);
     assert.deepEqual(leBinding.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
+
+    // The admission policy (on by default), for the ServiceAccount's requests only.
+    const policy = await getJson<{ spec: { matchConditions: { expression: string }[] } }>(['get', 'validatingadmissionpolicy', POLICY]);
+    assert.match(policy.spec.matchConditions[0]?.expression ?? '', new RegExp(`'${SA_USER}'`));
+    const policyBinding = await getJson<{ spec: { policyName: string; validationActions: string[] } }>(['get', 'validatingadmissionpolicybinding', POLICY]);
+    assert.equal(policyBinding.spec.policyName, POLICY);
+    assert.deepEqual(policyBinding.spec.validationActions, ['Deny']);
 
     const d = await getJson<V1Deployment>(['-n', NS, 'get', 'deployment', RELEASE]);
     assert.equal(d.spec?.replicas, 1);
@@ -415,6 +460,16 @@ describe('helm install (every namespace)', () => {
     assert.equal(pods[0]?.spec?.nodeName, 'kwok-node-0');
   });
 
+  test('with its ServiceAccount token, what no BrokerCluster owns is refused by the admission policy, in any namespace', async () => {
+    const sa = await asServiceAccount();
+    // RBAC allows each of these; the API server loads a new policy within a moment.
+    await eventually(() => refusedCreate(sa, pod('kube-system', 'intruder'), DENIED_BY_POLICY), { what: 'the policy in force' });
+    await refusedCreate(sa, configMap('other', 'intruder'), DENIED_BY_POLICY);
+    // The leader-election Role lets it create any Lease in its namespace; the policy, only its own.
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-scheduler', namespace: NS } };
+    await refusedCreate(sa, lease, DENIED_BY_POLICY);
+  });
+
   test('with only its ServiceAccount token, the operator runs a BrokerCluster in any namespace', async () => {
     op = await startOperatorAsServiceAccount();
     // It took the Lease with the token, before reconciling anything.
@@ -422,6 +477,22 @@ describe('helm install (every namespace)', () => {
     assert.equal(lease.spec.holderIdentity, `test-${process.pid}`);
     await kube.apply(example('brokercluster.yaml', { namespace: 'mq' }));
     await provesRbac(op, 'mq', 'xl');
+  });
+
+  test('what a BrokerCluster owns is admitted, as its writes are: create, merge patch, force delete; never an adoption', async () => {
+    const sa = await asServiceAccount();
+    const owner = await ownerOf('mq', 'xl');
+    await refusedCreate(sa, pod('mq', 'xl-extra'), DENIED_BY_POLICY);
+    await sa.k(['create', '-f', '-'], stringify(pod('mq', 'xl-extra', owner)));
+    await sa.k(['-n', 'mq', 'patch', 'pod', 'xl-extra', '--type=merge', '-p', '{"metadata":{"labels":{"amqkeeper.io/role":"slave"}}}']);
+    await sa.k(['-n', 'mq', 'delete', 'pod', 'xl-extra', '--grace-period=0', '--force', '--wait=false']);
+    // Someone else's pod: neither taken over by adding an owner, nor deleted.
+    await k(['create', '-f', '-'], stringify(pod('mq', 'theirs')));
+    const adopt = await sa.kubectl(['-n', 'mq', 'patch', 'pod', 'theirs', '--type=merge', '-p', JSON.stringify({ metadata: { ownerReferences: [owner] } })]);
+    assert.match(adopt.stderr, DENIED_BY_POLICY);
+    const del = await sa.kubectl(['-n', 'mq', 'delete', 'pod', 'theirs', '--wait=false']);
+    assert.match(del.stderr, DENIED_BY_POLICY);
+    await k(['-n', 'mq', 'delete', 'pod', 'theirs', '--grace-period=0', '--force', '--wait=false']);
   });
 
   test('and may do nothing else', async () => {
@@ -432,10 +503,15 @@ describe('helm install (every namespace)', () => {
     await allowed(['patch', 'brokerclusters.amqkeeper.io', '--subresource=status', '-n', 'mq']);
     await allowed(['create', 'leases.coordination.k8s.io', '-n', NS]);
     for (const verb of ['get', 'update', 'delete']) await allowed([verb, `leases.coordination.k8s.io/${RELEASE}`, '-n', NS]);
+    // A Secret by its name, anywhere: in this mode RBAC cannot narrow it (docs/security.md).
+    await allowed(['get', 'secrets', '-n', 'kube-system']);
+    await allowed(['delete', 'networkpolicies.networking.k8s.io', '-n', 'mq']);
     for (const args of [
-      ['get', 'secrets', '-A'],
+      ['list', 'secrets', '-A'],
       ['list', 'secrets', '-n', 'mq'],
-      ['get', 'secrets', '-n', NS],
+      ['watch', 'secrets', '-n', NS],
+      ['update', 'secrets', '-n', 'mq'],
+      ['delete', 'secrets', '-n', 'mq'],
       ['patch', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
       ['update', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
       ['delete', 'brokerclusters.amqkeeper.io', '-n', 'mq'],
@@ -469,6 +545,8 @@ describe('helm upgrade to namespaced mode', () => {
   let podBefore: string | undefined;
   before(async () => {
     podBefore = (await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=operator']))[0]?.metadata?.name;
+    // Only team-a may hold the operator's objects, though both are watched.
+    await k(['label', 'namespace', 'team-a', `${NS_LABEL}=allowed`]);
     await h([
       'upgrade',
       RELEASE,
@@ -481,6 +559,8 @@ describe('helm upgrade to namespaced mode', () => {
       'operator.logLevel=debug',
       '--set',
       'replicaCount=2',
+      '--set',
+      `admissionPolicy.namespaceLabels.${NS_LABEL.replace('.', '\\.')}=allowed`,
       '--wait',
       '--timeout',
       '3m',
@@ -523,7 +603,7 @@ describe('helm upgrade to namespaced mode', () => {
     assert.deepEqual(rulesOf(cr), ['/nodes,persistentvolumes:get', 'storage.k8s.io/storageclasses:get'], 'only the cluster-scoped reads are left');
     for (const ns of ['team-a', 'team-b']) {
       const role = await getJson<V1Role>(['-n', ns, 'get', 'role', RELEASE]);
-      assert.equal(rulesOf(role).length, 8);
+      assert.equal(rulesOf(role).length, 10);
       const rb = await getJson<V1RoleBinding>(['-n', ns, 'get', 'rolebinding', RELEASE]);
       assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: SA, namespace: NS }]);
       assert.equal(await canI(['list', 'pods', '-n', ns]), true);
@@ -533,7 +613,8 @@ describe('helm upgrade to namespaced mode', () => {
       ['list', 'pods', '-n', 'other'],
       ['list', 'pods', '-A'],
       ['list', 'brokerclusters.amqkeeper.io', '-A'],
-      ['get', 'secrets', '-n', 'team-a'],
+      ['get', 'secrets', '-n', 'other'],
+      ['list', 'secrets', '-n', 'team-a'],
     ]) {
       assert.equal(await canI(args), false, `should be denied: ${args.join(' ')}`);
     }
@@ -556,6 +637,28 @@ describe('helm upgrade to namespaced mode', () => {
       /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot list resource "pods" in API group "" in the namespace "other"/,
     );
   });
+
+  test('it reads a Secret by name only in its namespaces, lists none, and writes only where the namespace label allows', async () => {
+    const sa = await asServiceAccount();
+    for (const ns of ['team-a', 'other']) await k(['-n', ns, 'create', 'secret', 'generic', 'creds', '--from-literal=password=x']);
+    await sa.k(['-n', 'team-a', 'get', 'secret', 'creds']);
+    const other = await sa.kubectl(['-n', 'other', 'get', 'secret', 'creds']);
+    assert.match(
+      other.stderr,
+      /forbidden: User "system:serviceaccount:amq-keeper:amq-keeper" cannot get resource "secrets" in API group "" in the namespace "other"/,
+    );
+    for (const where of [['-n', 'team-a'], ['-n', 'other'], ['-A']]) {
+      const r = await sa.kubectl(['get', 'secrets', ...where]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /cannot list resource "secrets"/);
+    }
+    // team-b is watched, so RBAC lets it in, but not labelled: even an owned object is refused there.
+    await refusedCreate(
+      sa,
+      configMap('team-b', 'xl-extra', await ownerOf('team-a', 'xl')),
+      new RegExp(`ValidatingAdmissionPolicy '${POLICY}' .*denied request: amq-keeper writes only in namespaces labelled ${NS_LABEL}=allowed`),
+    );
+  });
 });
 
 describe('helm uninstall', () => {
@@ -572,6 +675,8 @@ describe('helm uninstall', () => {
       'RoleBinding',
       'Service',
       'ServiceAccount',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
     ]);
     await h(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '2m']);
 

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { V1ConfigMap, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1LabelSelector, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
 import { startOperator, versions, type RunningOperator } from './support/operator';
@@ -12,9 +12,11 @@ import { eventually } from './support/eventually';
 import { provisionLocalVolumes } from './support/storage';
 import { candidate, example } from './fixtures/clusters';
 import { totalWrites } from '../src/observability/metrics';
+import { DEFAULT_OPERATOR_POD_LABELS, type NetworkPolicy } from '../src/resources/network-policies';
 
 const ROOT = join(__dirname, '..');
 const NS = 'mq';
+const OPERATOR_NS = 'amq-keeper';
 
 let cp: ControlPlane;
 let op: RunningOperator;
@@ -26,7 +28,8 @@ before(async () => {
   await k(['apply', '-f', join(ROOT, 'crds', 'brokercluster.yaml')]);
   await k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/brokerclusters.amqkeeper.io']);
   await k(['create', 'namespace', NS]);
-  op = await startOperator(cp.kubeconfig);
+  // As the chart's pod would be told: its namespace and the chart's labels.
+  op = await startOperator(cp.kubeconfig, { operator: { namespace: OPERATOR_NS, podLabels: DEFAULT_OPERATOR_POD_LABELS } });
 });
 
 after(async () => {
@@ -59,6 +62,8 @@ describe('a BrokerCluster from the seed example', () => {
           'ConfigMap/xl-broker-config',
           'ConfigMap/xl-connection',
           'ConfigMap/xl-zk-config',
+          'NetworkPolicy/xl-broker',
+          'NetworkPolicy/xl-zk',
           'PersistentVolumeClaim/data-xl-broker-0',
           'PersistentVolumeClaim/data-xl-broker-1',
           'PersistentVolumeClaim/data-xl-broker-2',
@@ -237,6 +242,17 @@ describe('refused specs', () => {
   test('neither a managed nor an external ensemble', () => refused({ zookeeper: {} }, /set exactly one of replicas/));
   test('a relative ZooKeeper path', () => refused({ zookeeper: { replicas: 3, path: 'activemq/x' } }, /spec\.zookeeper\.path/));
   test('a brokerName the broker cannot use', () => refused({ brokerName: 'my broker!' }, /spec\.brokerName/));
+  test('a NetworkPolicy entry that selects nothing, or a selector the API server would refuse', async () => {
+    await refused({ networkPolicy: { clients: [{}] } }, /spec\.networkPolicy\.clients: each entry needs podSelector, namespaceSelector or both/);
+    await refused(
+      { networkPolicy: { console: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } }] } },
+      /spec\.networkPolicy\.console\[0\]\.podSelector\.matchExpressions\[0\].*operator In or NotIn needs values/,
+    );
+    await refused(
+      { networkPolicy: { metrics: [{ podSelector: { matchLabels: { app: 'not ok!' } } }] } },
+      /spec\.networkPolicy\.metrics\[0\]\.podSelector\.matchLabels\.app/,
+    );
+  });
 
   test('changing brokerName or zookeeper.path after creation', async () => {
     await kube.apply(candidate({ zookeeper: { replicas: 3, path: '/a/b' } }, 'immutable', NS));
@@ -286,6 +302,48 @@ describe('refused specs', () => {
       assert.equal(w?.reason, 'NoFaultTolerance');
     });
     await k(['-n', NS, 'delete', 'bc', 'pair']);
+  });
+
+  test('a credentials Secret of the user that does not exist or lacks keys: the field is named and nothing runs until it is there', async () => {
+    await kube.apply(candidate({ zookeeper: { external: { connectString: '127.0.0.1:2181' } }, security: { credentialsSecret: 'mq-logins' } }, 'own', NS));
+    const warning = (reason: string, message: RegExp) =>
+      kube.untilCluster(
+        'own',
+        (c) => {
+          const w = c.status?.conditions?.find((x) => x.type === 'Warning');
+          assert.equal(w?.reason, reason, JSON.stringify(w));
+          assert.match(w?.message ?? '', message);
+        },
+        { timeoutMs: 90_000, what: reason },
+      );
+    await warning(
+      'CredentialsSecretNotFound',
+      /spec\.security\.credentialsSecret: Secret "mq-logins" does not exist .*username, password, admin-username, admin-password/,
+    );
+    const pods = () => items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/cluster=own']);
+    assert.deepEqual(await pods(), []);
+    const secret = (extra: string[]) =>
+      k(['-n', NS, 'create', 'secret', 'generic', 'mq-logins', '--from-literal=username=orders', '--from-literal=password=p1', ...extra]);
+    await secret([]);
+    await warning('CredentialsIncomplete', /Secret "mq-logins" has no value for admin-username, admin-password/);
+    await k(['-n', NS, 'delete', 'secret', 'mq-logins']);
+    await secret(['--from-literal=admin-username=ops', '--from-literal=admin-password=p2']);
+    const created = await eventually(
+      async () => {
+        const p = await pods();
+        assert.equal(p.length, 3);
+        return p;
+      },
+      // Secrets are not watched: a blocked cluster is looked at every 30 s, and a read is kept 30 s.
+      { what: 'the broker pods once the Secret is complete', timeoutMs: 120_000 },
+    );
+    const volume = created[0]?.spec?.volumes?.find((v) => v.name === 'credentials');
+    assert.ok(
+      volume?.projected?.sources?.every((src) => src.secret?.name === 'mq-logins'),
+      JSON.stringify(volume),
+    );
+    assert.deepEqual(await items(['-n', NS, 'get', 'secrets', '-l', 'amqkeeper.io/cluster=own']), [], 'no Secret generated beside it');
+    await k(['-n', NS, 'delete', 'bc', 'own']);
   });
 });
 
@@ -375,6 +433,127 @@ describe('a reconcile that fails', () => {
     await k(['-n', NS, 'patch', 'bc', 'broken', '--type=json', '-p', '[{"op":"remove","path":"/spec/resources"}]']);
     await kube.untilCluster('broken', (c) => assert.equal(c.status?.conditions?.find((x) => x.type === 'Reconciled')?.status, 'True'));
     await k(['-n', NS, 'delete', 'bc', 'broken', '--wait=false']);
+  });
+});
+
+describe('network policies', () => {
+  const APPS = 'apps';
+  const OPERATOR_POD = `${OPERATOR_NS}/amq-keeper-0`;
+  /** A pod that only carries labels: no node runs it, and the API server selects it all the same. */
+  const pod = (namespace: string, name: string, labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels },
+    spec: { containers: [{ name: 'c', image: 'none' }] },
+  });
+  /** A LabelSelector as kubectl -l takes it; '' selects everything. */
+  const selector = (s: V1LabelSelector): string =>
+    [
+      ...Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(s.matchExpressions ?? []).map((e) => {
+        const values = (e.values ?? []).join(',');
+        if (e.operator === 'In') return `${e.key} in (${values})`;
+        if (e.operator === 'NotIn') return `${e.key} notin (${values})`;
+        return e.operator === 'Exists' ? e.key : `!${e.key}`;
+      }),
+    ].join(',');
+  const names = async (args: string[], sel: V1LabelSelector): Promise<string[]> => {
+    const s = selector(sel);
+    return (await items<KubernetesObject>([...args, ...(s ? ['-l', s] : [])])).map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
+  };
+  /** The pods the API server matches to a NetworkPolicy peer (namespaces by their labels, pods by theirs). */
+  const peerPods = async (peer: { podSelector?: V1LabelSelector; namespaceSelector?: V1LabelSelector }, ns: string): Promise<string[]> => {
+    const namespaces = peer.namespaceSelector ? (await names(['get', 'namespaces'], peer.namespaceSelector)).map((n) => n.slice(1)) : [ns];
+    const pods = await Promise.all(namespaces.map((n) => names(['-n', n, 'get', 'pods'], peer.podSelector ?? {})));
+    return pods.flat();
+  };
+  /** Every pod that may open a connection to `port` of the pods the policy selects. */
+  const admitted = async (policy: NetworkPolicy, port: number): Promise<string[]> => {
+    const rules = policy.spec.ingress.filter((r) => r.ports.some((p) => p.port === port && p.protocol === 'TCP'));
+    const pods = await Promise.all(rules.flatMap((r) => r.from.map((peer) => peerPods(peer, NS))));
+    return [...new Set(pods.flat())].sort();
+  };
+  const policy = (name: string) => getJson<NetworkPolicy>(['-n', NS, 'get', 'networkpolicy', name]);
+  const policies = async (cluster: string) =>
+    (await items<NetworkPolicy>(['-n', NS, 'get', 'networkpolicies', '-l', `amqkeeper.io/cluster=${cluster}`])).map((p) => p.metadata?.name).sort();
+
+  before(async () => {
+    for (const ns of [OPERATOR_NS, APPS]) await k(['create', 'namespace', ns]);
+    const pods = [
+      // The chart's operator pod, and the same labels elsewhere.
+      pod(OPERATOR_NS, 'amq-keeper-0', { ...DEFAULT_OPERATOR_POD_LABELS, 'app.kubernetes.io/name': 'amq-keeper' }),
+      pod(APPS, 'impostor', { ...DEFAULT_OPERATOR_POD_LABELS }),
+      pod(APPS, 'orders', { app: 'orders' }),
+      pod(NS, 'orders', { app: 'orders' }),
+      pod(NS, 'hawtio', { app: 'hawtio' }),
+    ];
+    // A new namespace takes pods once its default ServiceAccount exists.
+    for (const p of pods) await eventually(() => kube.apply(p), { what: `pod ${p.metadata.namespace}/${p.metadata.name}` });
+    await kube.apply(
+      candidate(
+        {
+          replicas: 2,
+          zookeeper: { replicas: 1 },
+          networkPolicy: {
+            clients: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': APPS } }, podSelector: { matchLabels: { app: 'orders' } } }],
+            console: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['hawtio'] }] } }],
+          },
+        },
+        'np',
+        NS,
+      ),
+    );
+    await eventually(async () => assert.equal((await owned('np')).filter((o) => o.kind === 'Pod').length, 3), { what: 'np pods' });
+  });
+
+  test('are accepted by the API server, owned by the cluster, and select its pods and the pods its spec lets in', async () => {
+    await eventually(async () => assert.deepEqual(await policies('np'), ['np-broker', 'np-zk']), { what: 'np policies' });
+    const bc = await kube.cluster('np');
+    const broker = await policy('np-broker');
+    const zk = await policy('np-zk');
+    for (const p of [broker, zk]) assert.equal(p.metadata?.ownerReferences?.[0]?.uid, bc.metadata.uid);
+    assert.deepEqual((await names(['-n', NS, 'get', 'pods'], broker.spec.podSelector)).sort(), ['mq/np-broker-0', 'mq/np-broker-1']);
+    assert.deepEqual(await names(['-n', NS, 'get', 'pods'], zk.spec.podSelector), ['mq/np-zk-0']);
+    for (const port of [63631, 63632]) assert.deepEqual(await admitted(broker, port), ['mq/np-broker-0', 'mq/np-broker-1'], 'replication');
+    assert.deepEqual(await admitted(broker, 61617), ['apps/orders'], 'OpenWire: the listed pods only');
+    assert.deepEqual(await admitted(broker, 8162), [OPERATOR_POD, 'mq/hawtio'], 'console: the operator and the listed pods');
+    // Read twice; pods of clusters deleted earlier may still be going away.
+    await eventually(async () => assert.deepEqual(await admitted(broker, 9405), (await names(['get', 'pods', '-A'], {})).sort(), 'metrics: every pod'));
+    assert.deepEqual(await admitted(broker, 61618), [], 'no third node');
+    for (const port of [2888, 3888]) assert.deepEqual(await admitted(zk, port), ['mq/np-zk-0'], 'quorum ports');
+    assert.deepEqual(await admitted(zk, 2181), [OPERATOR_POD, 'mq/np-broker-0', 'mq/np-broker-1'], 'ZooKeeper clients');
+    // The seed example's defaults, beside it in the namespace: OpenWire from the namespace, replication its own.
+    const xl = await policy('xl-broker');
+    assert.deepEqual(await admitted(xl, 63631), ['mq/xl-broker-0', 'mq/xl-broker-1', 'mq/xl-broker-2']);
+    await eventually(async () => assert.deepEqual(await admitted(xl, 61616), (await names(['-n', NS, 'get', 'pods'], {})).sort()));
+    assert.deepEqual(await admitted(xl, 8161), [OPERATOR_POD]);
+  });
+
+  test('a matchLabels key that is not a label key is reported, and the policies are left as they are', async () => {
+    await op.settle();
+    const before = versions(await owned('np'));
+    const bad = { spec: { networkPolicy: { clients: [{ podSelector: { matchLabels: { 'team name': 'x' } } }] } } };
+    await k(['-n', NS, 'patch', 'bc', 'np', '--type=merge', '-p', JSON.stringify(bad)]);
+    await kube.untilCluster('np', (c) =>
+      assert.match(
+        c.status?.conditions?.find((x) => x.type === 'Warning')?.message ?? '',
+        /spec\.networkPolicy\.clients\[0\]\.podSelector\.matchLabels: "team name" is not a label key/,
+      ),
+    );
+    await op.settle();
+    assert.deepEqual(versions(await owned('np')), before, 'nothing that runs was touched');
+    await k(['-n', NS, 'patch', 'bc', 'np', '--type=json', '-p', '[{"op":"remove","path":"/spec/networkPolicy/clients"}]']);
+    // Back to the default: every pod of the namespace.
+    await eventually(async () => assert.deepEqual((await policy('np-broker')).spec.ingress[1]?.from, [{ podSelector: {} }]));
+  });
+
+  test('enabled: false deletes them, true applies them again', async () => {
+    await k(['-n', NS, 'patch', 'bc', 'np', '--type=merge', '-p', '{"spec":{"networkPolicy":{"enabled":false}}}']);
+    await eventually(async () => assert.deepEqual(await policies('np'), []), { what: 'np policies deleted' });
+    assert.deepEqual(await policies('xl'), ['xl-broker', 'xl-zk'], "another cluster's stay");
+    await k(['-n', NS, 'patch', 'bc', 'np', '--type=merge', '-p', '{"spec":{"networkPolicy":{"enabled":true}}}']);
+    await eventually(async () => assert.deepEqual(await policies('np'), ['np-broker', 'np-zk']), { what: 'np policies back' });
+    await k(['-n', NS, 'delete', 'bc', 'np', '--wait=false']);
   });
 });
 

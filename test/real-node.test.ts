@@ -12,7 +12,7 @@ import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { clusterAccess } from './support/cluster-access';
 import { CHART_DIR, helmOk } from './support/helm';
 import { eventually } from './support/eventually';
-import { consumeAll, runClient, stopClients } from './support/jms-client';
+import { consumeAll, loginEnv, runClient, stopClients } from './support/jms-client';
 import { clusterHostsFile, getPod, killContainer } from './support/real-node';
 import { checkServiceFollowedZk, ServiceObserver, ZkObserver } from './support/observers';
 import { loadKubeConfig } from '../src/kube/client';
@@ -45,7 +45,8 @@ async function explain(): Promise<string> {
 async function client(): Promise<{ url: string; env: Record<string, string> }> {
   const cm = await kube.connection(NAME);
   const url = (cm.data?.failoverUrl ?? '').replace(/jms\.useAsyncSend=true/, 'jms.useAsyncSend=false');
-  return { url, env: { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${await clusterHostsFile(cp.kubeconfig, NS)}` } };
+  const { app } = await kube.logins(NAME);
+  return { url, env: { JAVA_TOOL_OPTIONS: `-Djdk.net.hosts.file=${await clusterHostsFile(cp.kubeconfig, NS)}`, ...loginEnv(app) } };
 }
 
 /** Held-back and lost messages are told apart by a restart of the master (see consumeAll). */

@@ -11,12 +11,26 @@
 #                                     AMQ_POD_NAME (exported to the broker);
 #                                     AMQ_METRICS_PORT when metrics are on
 #   $AMQ_CONFIG_DIR/jmx-exporter.yaml the metrics agent's rules (with AMQ_METRICS_PORT)
+#   $AMQ_CONFIG_DIR/groups.properties JAAS groups (group=user,user); present when
+#                                     OpenWire clients must log in
+# Passwords (a Secret volume at $AMQ_CREDENTIALS_DIR, never in the ConfigMap):
+#   app/username, app/password        the application user
+#   admin/username, admin/password    the admin user: also the web console's
+#                                     only login (role admin)
+#   users/<name>                      the password of each further user
+#   zookeeper/password                the ZooKeeper digest password, exported as
+#                                     AMQ_ZK_PASSWORD for the activemq.xml's
+#                                     zkPassword="${AMQ_ZK_PASSWORD}"; needed
+#                                     when the activemq.xml names it
+# From them the script writes users.properties and jetty-realm.properties
+# into a fresh directory under $TMPDIR, never onto the data volume.
 # Environment:
 #   AMQ_NODE_INDEX        node index i; default: numeric suffix of $HOSTNAME
 #                         (xl-broker-2 -> 2)
 #   ACTIVEMQ_HOME         ActiveMQ distribution (default /opt/activemq)
 #   AMQ_DATA_DIR          LevelDB, scheduler, logs, tmp (default /var/lib/activemq)
 #   AMQ_CONFIG_DIR        see above (default /etc/amq-keeper)
+#   AMQ_CREDENTIALS_DIR   see above (default /etc/amq-keeper/credentials)
 #   AMQ_HOSTNAME_OVERRIDE if set, replaces the hostname attribute of
 #                         <replicatedLevelDB> (adds it when absent)
 #   AMQ_HEAP_OPTS         default "-Xms64m -Xmx256m"
@@ -39,6 +53,7 @@ info() { echo "amq-keeper entrypoint: $*" >&2; }
 ACTIVEMQ_HOME="${ACTIVEMQ_HOME:-/opt/activemq}"
 AMQ_DATA_DIR="${AMQ_DATA_DIR:-/var/lib/activemq}"
 AMQ_CONFIG_DIR="${AMQ_CONFIG_DIR:-/etc/amq-keeper}"
+AMQ_CREDENTIALS_DIR="${AMQ_CREDENTIALS_DIR:-/etc/amq-keeper/credentials}"
 AMQ_HEAP_OPTS="${AMQ_HEAP_OPTS:--Xms64m -Xmx256m}"
 
 if [ -z "${AMQ_NODE_INDEX:-}" ]; then
@@ -92,16 +107,18 @@ if [ -z "$JAVA_CMD" ]; then
 fi
 command -v "$JAVA_CMD" >/dev/null || fail "java not found (set JAVA_HOME or JAVA_CMD)"
 
-# Writable copy of the distribution's conf/, refreshed on every start, with
-# this node's activemq.xml in it (jetty.xml, credentials.properties,
-# log4j.properties ... are resolved next to it).
+# Writable copy of the distribution's conf/, made fresh on every start in
+# $TMPDIR (the pod's emptyDir), with this node's activemq.xml and logins in it
+# (jetty.xml, login.config, log4j.properties ... are resolved next to it).
 mkdir -p "$AMQ_DATA_DIR" || fail "cannot create AMQ_DATA_DIR=$AMQ_DATA_DIR"
 [ -w "$AMQ_DATA_DIR" ] || fail "AMQ_DATA_DIR=$AMQ_DATA_DIR is not writable by uid $(id -u)"
-CONF="$AMQ_DATA_DIR/conf"
+# The copy of an older image, which held no password, is not left behind.
+rm -rf "$AMQ_DATA_DIR/conf"
+CONF="$(mktemp -d "${TMPDIR:-/tmp}/amq-keeper-conf.XXXXXX")" || fail "cannot create a directory in ${TMPDIR:-/tmp}"
 TMPDIR_AMQ="$AMQ_DATA_DIR/tmp"
-rm -rf "$CONF.new"
-cp -R "$ACTIVEMQ_HOME/conf" "$CONF.new"
-chmod -R u+w "$CONF.new"
+cp -R "$ACTIVEMQ_HOME/conf/." "$CONF"
+chmod -R u+w "$CONF"
+chmod 0700 "$CONF"
 if [ -n "${AMQ_HOSTNAME_OVERRIDE:-}" ]; then
   [[ "$AMQ_HOSTNAME_OVERRIDE" =~ ^[A-Za-z0-9._:-]+$ ]] \
     || fail "AMQ_HOSTNAME_OVERRIDE='$AMQ_HOSTNAME_OVERRIDE' is not a plain host name or address"
@@ -111,17 +128,63 @@ if [ -n "${AMQ_HOSTNAME_OVERRIDE:-}" ]; then
   sed -z -E \
     -e "s/(<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*\")[^\"]*\"/\1$AMQ_HOSTNAME_OVERRIDE\"/" \
     -e "s/(<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*')[^']*'/\1$AMQ_HOSTNAME_OVERRIDE'/" \
-    "$XML_SRC" > "$CONF.new/activemq.xml"
-  if ! tr '\n' ' ' < "$CONF.new/activemq.xml" | grep -Eq "<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*[\"']$AMQ_HOSTNAME_OVERRIDE[\"']"; then
+    "$XML_SRC" > "$CONF/activemq.xml"
+  if ! tr '\n' ' ' < "$CONF/activemq.xml" | grep -Eq "<replicatedLevelDB[^>]*[[:space:]]hostname[[:space:]]*=[[:space:]]*[\"']$AMQ_HOSTNAME_OVERRIDE[\"']"; then
     sed -z -E "s/<replicatedLevelDB([[:space:]>\/])/<replicatedLevelDB hostname=\"$AMQ_HOSTNAME_OVERRIDE\"\1/" \
-      "$XML_SRC" > "$CONF.new/activemq.xml"
+      "$XML_SRC" > "$CONF/activemq.xml"
   fi
 else
-  cp "$XML_SRC" "$CONF.new/activemq.xml"
+  cp "$XML_SRC" "$CONF/activemq.xml"
 fi
-rm -rf "$CONF"
-mv "$CONF.new" "$CONF"
 mkdir -p "$TMPDIR_AMQ"
+
+# Logins. secret <relative path>: a file of the credentials volume, first line, no newline.
+secret() {
+  local f="$AMQ_CREDENTIALS_DIR/$1" v
+  [ -r "$f" ] || fail "$f not found or not readable (is the credentials Secret mounted at AMQ_CREDENTIALS_DIR=$AMQ_CREDENTIALS_DIR?)"
+  IFS= read -r v < "$f" || [ -n "$v" ] || fail "$f is empty"
+  printf '%s' "$v"
+}
+# A properties key or value: backslash, and in a key also = : and blanks, are escaped.
+esc_value() { local v="${1//\\/\\\\}"; printf '%s' "$v"; }
+esc_key() { local v; v="$(esc_value "$1")"; v="${v//=/\\=}"; v="${v//:/\\:}"; v="${v// /\\ }"; printf '%s' "$v"; }
+admin_user="$(secret admin/username)"
+admin_pass="$(secret admin/password)"
+[[ "$admin_pass" != *,* ]] || fail "the admin password has a comma, which the web console's realm file cannot hold; choose another"
+umask 077
+# The console's only login; the distribution's admin/admin and user/user are gone.
+printf '%s: %s, admin\n' "$(esc_key "$admin_user")" "$(esc_value "$admin_pass")" > "$CONF/jetty-realm.properties"
+if [ -f "$AMQ_CONFIG_DIR/groups.properties" ]; then
+  # Read first: a failure inside a printf argument would not stop the script.
+  app_user="$(secret app/username)"
+  app_pass="$(secret app/password)"
+  lines="$(esc_key "$app_user")=$(esc_value "$app_pass")"$'\n'"$(esc_key "$admin_user")=$(esc_value "$admin_pass")"$'\n'
+  if [ -d "$AMQ_CREDENTIALS_DIR/users" ]; then
+    for f in "$AMQ_CREDENTIALS_DIR"/users/*; do
+      [ -e "$f" ] || continue
+      name="$(basename "$f")"
+      pass="$(secret "users/$name")"
+      lines+="$(esc_key "$name")=$(esc_value "$pass")"$'\n'
+    done
+  fi
+  printf '%s' "$lines" > "$CONF/users.properties"
+  cp "$AMQ_CONFIG_DIR/groups.properties" "$CONF/groups.properties"
+else
+  # Anonymous OpenWire: no login file at all.
+  : > "$CONF/users.properties"
+  : > "$CONF/groups.properties"
+fi
+umask 022
+
+# Spring's placeholder resolves zkPassword from the environment; the value is
+# never printed.
+# shellcheck disable=SC2016 # grep looks for the literal placeholder
+if [ -f "$AMQ_CREDENTIALS_DIR/zookeeper/password" ]; then
+  AMQ_ZK_PASSWORD="$(secret zookeeper/password)"
+  export AMQ_ZK_PASSWORD
+elif grep -qF '${AMQ_ZK_PASSWORD}' "$CONF/activemq.xml"; then
+  fail "$XML_SRC sets zkPassword=\"\${AMQ_ZK_PASSWORD}\" but $AMQ_CREDENTIALS_DIR/zookeeper/password is missing (the credentials Secret needs the key zookeeper-password)"
+fi
 
 # The JVM flags bin/activemq (5.16.x) passes on Java 9+, plus two for LevelDB.
 JDK_FLAGS=(

@@ -127,6 +127,86 @@ const deadLetterSettings = {
   },
 } as const;
 
+// Label keys and values as Kubernetes allows them ("[.]" rather than an escape,
+// so the same text works in a CEL string).
+const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+
+const labelSelector = (what: string) =>
+  ({
+    type: 'object',
+    description: `Selects ${what} by their labels (a meta/v1 LabelSelector): every matchLabels entry and every matchExpressions entry must match; {} selects all of them.`,
+    properties: {
+      matchLabels: {
+        type: 'object',
+        maxProperties: 32,
+        additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE },
+        description: 'Label key and value pairs that must all be present, e.g. {app: orders}.',
+      },
+      matchExpressions: {
+        type: 'array',
+        maxItems: 16,
+        description: 'Label requirements that must all hold.',
+        items: {
+          type: 'object',
+          required: ['key', 'operator'],
+          description: 'One requirement: key operator values.',
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 317, pattern: LABEL_KEY, description: 'The label key, e.g. app.kubernetes.io/name.' },
+            operator: {
+              type: 'string',
+              enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+              description: 'In / NotIn: the label is (not) one of values; Exists / DoesNotExist: the label is (not) set, values empty.',
+            },
+            values: {
+              type: 'array',
+              maxItems: 64,
+              items: { type: 'string', maxLength: 63, pattern: LABEL_VALUE },
+              description: 'Label values, for In and NotIn only.',
+            },
+          },
+          'x-kubernetes-validations': [
+            {
+              rule: "(self.operator == 'In' || self.operator == 'NotIn') == (has(self.values) && size(self.values) > 0)",
+              message:
+                'spec.networkPolicy: a matchExpressions entry with operator In or NotIn needs values, one with Exists or ' +
+                'DoesNotExist takes none; add values or remove them.',
+            },
+          ],
+        },
+      },
+    },
+  }) as const;
+
+// Who may connect, in the form of a NetworkPolicy "from" list. Never rendered
+// as an empty "from", which NetworkPolicy reads as "everyone".
+const peers = <const D extends readonly object[]>(field: string, description: string, dflt: D) =>
+  ({
+    type: 'array',
+    maxItems: 16,
+    default: dflt,
+    description:
+      `${description} Each entry: podSelector alone selects pods of the cluster's namespace, namespaceSelector alone every ` +
+      'pod of the namespaces it selects, both together the pods it selects in those namespaces ({podSelector: {}}: the ' +
+      "cluster's namespace; {namespaceSelector: {}}: every namespace). An empty list lets no pod in.",
+    items: {
+      type: 'object',
+      description: 'Pods that may connect (a NetworkPolicy peer without ipBlock).',
+      properties: {
+        podSelector: labelSelector('pods'),
+        namespaceSelector: labelSelector('namespaces'),
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: 'has(self.podSelector) || has(self.namespaceSelector)',
+          message:
+            `${field}: each entry needs podSelector, namespaceSelector or both; write {podSelector: {}} for every pod of ` +
+            "the cluster's namespace or {namespaceSelector: {}} for every pod of every namespace.",
+        },
+      ],
+    },
+  }) as const;
+
 export const brokerClusterSpecSchema = {
   type: 'object',
   description: 'The desired ActiveMQ Classic master/slave cluster on ZooKeeper and the replicated LevelDB store.',
@@ -499,6 +579,94 @@ export const brokerClusterSpecSchema = {
         },
       },
     },
+    security: {
+      type: 'object',
+      default: {},
+      description:
+        'Who may connect and what they may do. By default the operator generates the Secret <name>-credentials ' +
+        '(an application user, an admin user, the ZooKeeper digest password); OpenWire clients must log in, the web ' +
+        'console and Jolokia take only the admin user. A changed Secret rolls the brokers. See docs/security.md.',
+      properties: {
+        credentialsSecret: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          description:
+            'A Secret of your own in the cluster namespace instead of the generated <name>-credentials, with the keys ' +
+            'username, password (application user), admin-username, admin-password (console, Jolokia, full rights) ' +
+            'and zookeeper-password (digest ACL of the group znodes).',
+        },
+        authentication: {
+          type: 'boolean',
+          default: true,
+          description:
+            'OpenWire clients must log in (true), or connect without a user (false: any client in reach may read, ' +
+            'write and delete any destination). The console needs the admin user either way.',
+        },
+        users: {
+          type: 'array',
+          maxItems: 64,
+          description: 'More OpenWire users, each with a password from a Secret of yours and the groups it belongs to.',
+          items: {
+            type: 'object',
+            description: 'One user: its login name, where its password is, its groups.',
+            required: ['username', 'passwordSecret', 'groups'],
+            properties: {
+              username: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'The login name.' },
+              passwordSecret: {
+                type: 'object',
+                required: ['name', 'key'],
+                description: 'Where the password is: a Secret in the cluster namespace and its key.',
+                properties: {
+                  name: { type: 'string', minLength: 1, maxLength: 253, description: 'The Secret.' },
+                  key: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', description: 'The key in it.' },
+                },
+              },
+              groups: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 16,
+                items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+                description: 'The groups the user is in; spec.security.authorization grants rights to groups.',
+              },
+            },
+          },
+        },
+        authorization: {
+          type: 'array',
+          maxItems: 128,
+          description:
+            'Rights per destination, for groups: read (consume, browse), write (send), admin (create the destination). ' +
+            'The application user is in the group "app", the admin user in "admins". Empty: both may do everything. ' +
+            'The admin group always keeps every right, and every group may use the advisory topics clients need.',
+          items: {
+            type: 'object',
+            description: 'The rights of groups on the queues or topics that match (give queue or topic).',
+            properties: {
+              queue: destinationPattern,
+              topic: destinationPattern,
+              read: {
+                type: 'array',
+                maxItems: 32,
+                items: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+                description: 'Groups that may consume and browse.',
+              },
+              write: { type: 'array', maxItems: 32, items: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, description: 'Groups that may send.' },
+              admin: {
+                type: 'array',
+                maxItems: 32,
+                items: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+                description: 'Groups that may create the destination (a first send or subscribe creates it).',
+              },
+            },
+            'x-kubernetes-validations': [
+              { rule: 'has(self.queue) != has(self.topic)', message: 'spec.security.authorization[]: set exactly one of queue or topic.' },
+            ],
+          },
+        },
+      },
+    },
     jvmOptions: {
       type: 'string',
       maxLength: 1024,
@@ -532,6 +700,39 @@ export const brokerClusterSpecSchema = {
         'How long the node of a broker or ZooKeeper pod may be NotReady (or gone) before the pod counts as lost: it is ' +
         'reported (NodeLost condition and Event) and, when safe (not the elected master, its claim can follow it to ' +
         'another node or persistence.deleteClaim allows deleting it), force-deleted so that it is recreated elsewhere.',
+    },
+    networkPolicy: {
+      type: 'object',
+      default: {},
+      description:
+        'NetworkPolicies the operator keeps for the cluster (<name>-broker, and <name>-zk for a managed ensemble): ' +
+        'replication only between its brokers; ZooKeeper only from its brokers, its servers and the operator; ' +
+        'OpenWire, the web console and metrics only from the pods listed here (and the operator for the console). ' +
+        'They restrict incoming traffic only, and only where the network plugin enforces NetworkPolicy. ' +
+        'NetworkPolicies add up: one of your own can let more in. See docs/security.md.',
+      properties: {
+        enabled: {
+          type: 'boolean',
+          default: true,
+          description: 'Keep the NetworkPolicies (true) or delete them and leave every port open to the network (false).',
+        },
+        clients: peers(
+          'spec.networkPolicy.clients',
+          'Pods that may connect to the OpenWire ports (clients, the failover and master URLs). Default: every pod of the ' + "cluster's namespace.",
+          [{ podSelector: {} }],
+        ),
+        console: peers(
+          'spec.networkPolicy.console',
+          'Pods that may reach the web console and Jolokia ports, besides the operator (which checks replication there). ' + 'Default: none.',
+          [],
+        ),
+        metrics: peers(
+          'spec.networkPolicy.metrics',
+          'Pods that may scrape the metrics ports (spec.metrics). Default: every pod of every namespace, since Prometheus ' +
+            'usually runs in its own; list its namespace to narrow it.',
+          [{ namespaceSelector: {} }],
+        ),
+      },
     },
     podTemplate: {
       type: 'object',

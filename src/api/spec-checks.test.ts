@@ -86,3 +86,18 @@ test('a larger size that a broker claim cannot follow blocks the spec, naming th
   assert.deepEqual([...expandableClaims({ claimGrowth: growth(undefined, 'grow') })], ['data-xl-broker-0', 'data-xl-broker-1']);
   assert.deepEqual([...expandableClaims({ claimSize: '10Gi' })], [], 'nothing to grow');
 });
+
+test('a NetworkPolicy selector with a matchLabels key that is not a label key blocks the spec, naming the entry', () => {
+  const c = cluster({
+    networkPolicy: { console: [{ podSelector: { matchLabels: { app: 'ok' } } }, { namespaceSelector: { matchLabels: { 'team name': 'x' } } }] },
+  });
+  assert.deepEqual(checkSpec(c, {}).blocking, [
+    {
+      reason: 'InvalidLabelSelector',
+      field: 'spec.networkPolicy.console[1].namespaceSelector.matchLabels',
+      message:
+        '"team name" is not a label key; use an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" and ".", such as app.kubernetes.io/name',
+    },
+  ]);
+  assert.deepEqual(checkSpec(cluster({ networkPolicy: { clients: [{ podSelector: { matchLabels: { 'example.com/app': 'x' } } }] } }), {}).blocking, []);
+});

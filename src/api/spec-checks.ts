@@ -89,6 +89,7 @@ export function checkSpec(c: BrokerCluster, facts: SpecFacts): SpecCheck {
   }
   const stacked = clientRedeliveryStacks(c);
   if (stacked) warnings.push(stacked);
+  blocking.push(...badSelectorKeys(c));
   return { blocking, warnings };
 }
 
@@ -179,4 +180,31 @@ function clientRedeliveryStacks(c: BrokerCluster): Problem | undefined {
       `and again after every broker redelivery, so a poison message is delivered ${example}; set it to 0 to let ` +
       'spec.broker.redelivery alone decide',
   };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * matchLabels keys that are not label keys. The schema checks the values; a
+ * CEL rule over map keys would cost more than the API server allows a CRD.
+ * Blocking: the NetworkPolicy would be refused with a message about itself.
+ */
+function badSelectorKeys(c: BrokerCluster): Problem[] {
+  const np = c.spec.networkPolicy;
+  const problems: Problem[] = [];
+  for (const list of ['clients', 'console', 'metrics'] as const) {
+    np[list].forEach((peer, i) => {
+      for (const sel of ['podSelector', 'namespaceSelector'] as const) {
+        const field = `spec.networkPolicy.${list}[${i}].${sel}.matchLabels`;
+        const bad = Object.keys(peer[sel]?.matchLabels ?? {}).filter((k) => !LABEL_KEY.test(k) || k.length > 317 || (k.split('/').pop() ?? '').length > 63);
+        if (bad.length > 0)
+          problems.push({
+            reason: 'InvalidLabelSelector',
+            field,
+            message: `${bad.map((k) => `"${k}"`).join(', ')} is not a label key; use an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" and ".", such as app.kubernetes.io/name`,
+          });
+      }
+    });
+  }
+  return problems;
 }

@@ -1,7 +1,10 @@
 // Act: carries out a plan. The master Service first, then the writes in
 // order, the status, and only then the Events and what to remember: a plan
 // whose status could not be written is made again on the next reconcile.
+import { randomBytes } from 'node:crypto';
 import type { Applier } from '../kube/apply';
+import { names } from '../metadata/names';
+import { buildCredentialsSecret } from '../resources/credentials-secret';
 import type { EventRecorder } from '../kube/events';
 import type { StatusWriter } from '../kube/status-writer';
 import type { Logger } from '../observability/logger';
@@ -11,6 +14,11 @@ import type { ClusterMemory } from './cluster-memory';
 import type { Write } from './child-writes';
 import type { Observation } from './observe';
 import type { Plan } from './plan';
+
+/** 32 characters of base64url: nothing a properties file or a realm line must escape. */
+function newPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
 
 export interface ActDeps {
   applier: Applier;
@@ -32,6 +40,10 @@ export async function act(d: ActDeps, o: Observation, p: Plan, memory: ClusterMe
   if (p.switchMaster) {
     await d.applier.apply(p.switchMaster);
     if (o.election?.at) metrics.masterSwitchSeconds.observe((Date.now() - o.election.at.getTime()) / 1000);
+  }
+  if (p.generateCredentials) {
+    await d.applier.create(buildCredentialsSecret(c, { app: newPassword(), admin: newPassword(), zookeeper: newPassword() }));
+    log.info('credentials Secret generated', { secret: names.credentials(c.metadata.name ?? '') });
   }
   for (const w of p.writes) await write(d.applier, w);
   if (p.writes.length > 0) log.debug('applied', { writes: p.writes.length });

@@ -8,7 +8,7 @@ import type { SpecFacts } from '../api/spec-checks';
 import type { ElectionSnapshot } from '../model/election';
 import { withAppliedHash } from '../kube/apply';
 import { desiredState } from '../resources/desired-state';
-import { cluster } from '../../test/fixtures/clusters';
+import { CREDENTIALS, cluster } from '../../test/fixtures/clusters';
 import { childWrites } from './child-writes';
 import { claimFacts } from './claim-facts';
 import type { LiveLookup, Observation } from './observe';
@@ -28,7 +28,7 @@ function elected(master: number): ElectionSnapshot {
 /** The owned objects of a converged cluster with xl-broker-1 as master; claims bound, of the given class. */
 function converged(c: BrokerCluster, storageClass?: string): KubernetesObject[] {
   const roles = new Map([0, 1, 2].map((i) => [`xl-broker-${i}`, i === 1 ? ('master' as const) : ('slave' as const)]));
-  const d = desiredState(c, { masterIndex: 1, roles });
+  const d = desiredState(c, { masterIndex: 1, roles, credentials: CREDENTIALS });
   const claims = d.claims.map(
     (pvc): V1PersistentVolumeClaim => ({ ...pvc, spec: { ...pvc.spec, storageClassName: storageClass }, status: { phase: 'Bound' } }),
   );
@@ -58,7 +58,15 @@ async function observation(spec: BrokerCluster, live: KubernetesObject[]): Promi
   const c: BrokerCluster = { ...spec, status: { master: 'xl-broker-1', masterSince: NOW.toISOString(), failovers: 0 } };
   const l = lookup(live);
   const inSync = { inSync: true, reason: 'InSync' as const, message: 'every slave acknowledged a checkpoint', confirmedAt: NOW.getTime() - 1_000 };
-  return { cluster: c, live: l, facts: (await factsOf(c, l)).facts, election: elected(1), sync: inSync, now: NOW };
+  return {
+    cluster: c,
+    live: l,
+    facts: (await factsOf(c, l)).facts,
+    election: elected(1),
+    sync: inSync,
+    credentials: { state: 'found', credentials: CREDENTIALS },
+    now: NOW,
+  };
 }
 
 const written = (writes: { verb: string; object: KubernetesObject }[]) => writes.map((w) => `${w.verb} ${w.object.kind}/${w.object.metadata?.name}`);

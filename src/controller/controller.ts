@@ -12,8 +12,8 @@ import { StatusWriter } from '../kube/status-writer';
 import { metrics, setQueueDepthSource } from '../observability/metrics';
 import { setClusterSource } from '../observability/cluster-gauges';
 import type { Logger } from '../observability/logger';
-import { DISTRIBUTION_CONSOLE_CREDENTIALS, type ConsoleCredentials } from '../replication/jolokia';
 import { ReplicationGuard } from '../replication/replication-guard';
+import type { OperatorPeer } from '../resources/network-policies';
 import { NO_ELECTION, type ElectionSource } from '../model/election';
 import { clusterKeyOf, keyOf } from '../model/cluster-key';
 import { Reconciler } from './reconciler';
@@ -31,8 +31,10 @@ export interface ControllerOptions {
    * no replication check either: rolls then go by pod readiness alone.
    */
   election?: (enqueue: (namespace: string, name: string) => void) => ElectionSource;
-  /** The brokers' web console login, for the replication checks of a rolling restart. */
-  console?: ConsoleCredentials;
+  /** Hosts besides a master pod's own DNS name that may receive the console login. */
+  consoleTrustedHosts?: readonly string[];
+  /** Where the operator's pods run, let in by the clusters' NetworkPolicies; undefined when not known. */
+  operator?: OperatorPeer;
   now?: () => Date;
 }
 
@@ -79,8 +81,9 @@ export class Controller {
       events: this.events,
       election: this.election,
       // The check needs the elected master: only with master tracking.
-      replication: o.election ? new ReplicationGuard(o.console ?? DISTRIBUTION_CONSOLE_CREDENTIALS, o.log, enqueue) : undefined,
+      replication: o.election ? new ReplicationGuard(new Set(o.consoleTrustedHosts ?? []), o.log, enqueue) : undefined,
       log: o.log,
+      operator: o.operator,
       now: o.now ?? (() => new Date()),
     });
   }
@@ -93,7 +96,16 @@ export class Controller {
   async start(): Promise<void> {
     await this.cache.start(this.onChange);
     for (const c of this.cache.list<BrokerCluster>(KIND)) this.queue.add(keyOf(c.metadata.namespace ?? '', c.metadata.name ?? ''));
-    this.o.log.info('controller started', { namespaces: this.o.namespaces ?? 'all' });
+    const op = this.o.operator;
+    this.o.log.info('controller started', {
+      namespaces: this.o.namespaces ?? 'all',
+      // Who the NetworkPolicies let reach ZooKeeper and the consoles as the operator.
+      operatorPods: op
+        ? `${op.namespace}/${Object.entries(op.podLabels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : 'unknown (not in a pod): only the node itself',
+    });
   }
 
   /** Queues every cluster again, as a periodic resync would. */

@@ -1,10 +1,10 @@
 // Observe: one snapshot of everything a reconcile decides from. Reads come
 // from the caches, the election source and the replication guard; the only
 // extra reads are StorageClasses (the one the spec names, and those of broker
-// claims smaller than spec.persistence.size) and, while the managed ensemble
+// claims smaller than spec.persistence.size), the credentials Secret and, while the managed ensemble
 // rolls, its servers' modes, and the nodes of pods that are not Ready (with
 // their claims' volumes where such a node is not Ready either).
-import type { KubernetesObject, V1StorageClass } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { withDefaults } from '../api/defaults';
 import type { SpecFacts } from '../api/spec-checks';
@@ -16,11 +16,20 @@ import { statusCode } from '../kube/client';
 import type { Informers } from '../kube/informers';
 import type { ReplicationGuard } from '../replication/replication-guard';
 import type { SyncVerdict } from '../replication/replica-sync';
+import type { OperatorPeer } from '../resources/network-policies';
 import { claimFacts } from './claim-facts';
 import { withWrittenStatus, type ClusterMemory } from './cluster-memory';
 import { zkModes, type ZkModes } from './zk-modes';
 import { podNodes, type PodNode } from './node-facts';
 import { pathOf } from '../kube/kinds';
+import type { ClusterCredentials } from '../model/credentials';
+import { credentialsSecretOf, readCredentials } from '../resources/credentials-secret';
+
+/** The cluster's logins, or why there are none yet. */
+export type CredentialsFacts =
+  | { state: 'found'; credentials: ClusterCredentials }
+  | { state: 'missing'; secret: string; generated: boolean }
+  | { state: 'invalid'; secret: string; generated: boolean; missingKeys: string[] };
 
 /** The live copy of an owned object in the cluster's namespace, from the caches. */
 export type LiveLookup = <T extends KubernetesObject>(kind: string, name: string) => T | undefined;
@@ -38,6 +47,9 @@ export interface Observation {
   zkModes?: ZkModes;
   /** The nodes of pods that are not Ready or are terminating, where those nodes are not Ready either. */
   podNodes?: PodNode[];
+  /** Where the operator runs, for the NetworkPolicies; undefined when not known. */
+  operator?: OperatorPeer;
+  credentials: CredentialsFacts;
   now: Date;
 }
 
@@ -46,6 +58,7 @@ export interface ObserveDeps {
   cache: Informers;
   election: ElectionSource;
   replication?: ReplicationGuard;
+  operator?: OperatorPeer;
   now: () => Date;
 }
 
@@ -69,26 +82,54 @@ const readStorageClass = (d: ObserveDeps, name: string) => unlessMissing(d.kube.
 const readClusterObject = <T>(d: ObserveDeps, kind: 'Node' | 'PersistentVolume', name: string) =>
   unlessMissing(d.kube.rest.get<T>(pathOf(kind, undefined, name)));
 
-/** How long a StorageClass read is reused: a master switch must not wait behind a read on every reconcile. */
-export const STORAGE_CLASS_TTL_MS = 30_000;
-const classReads = new WeakMap<ObserveDeps, Map<string, { at: number; read: Promise<V1StorageClass | undefined> }>>();
+/**
+ * How long a StorageClass or Secret read is reused: a master switch must not
+ * wait behind reads on every reconcile. A Secret the operator creates is
+ * forgotten at once (forgetRead), and a changed one is seen within this time.
+ */
+export const READ_TTL_MS = 30_000;
+type KeptRead = { at: number; read: Promise<unknown> };
+const keptReads = new WeakMap<ObserveDeps, Map<string, KeptRead>>();
+
+function keptRead<T>(d: ObserveDeps, key: string, read: () => Promise<T>): Promise<T> {
+  const kept = keptReads.get(d) ?? new Map<string, KeptRead>();
+  keptReads.set(d, kept);
+  const now = d.now().getTime();
+  const k = kept.get(key);
+  if (k && now - k.at < READ_TTL_MS) return k.read as Promise<T>;
+  const p = read();
+  kept.set(key, { at: now, read: p });
+  // A failed read is not kept.
+  p.catch(() => kept.delete(key));
+  return p;
+}
+
+/** Drops a kept read, so the next reconcile reads again (after the operator wrote the object). */
+export function forgetRead(d: ObserveDeps, kind: string, namespace: string | undefined, name: string): void {
+  keptReads.get(d)?.delete(pathOf(kind, namespace, name));
+}
 
 async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Promise<SpecFacts> {
-  const classes = classReads.get(d) ?? new Map<string, { at: number; read: Promise<V1StorageClass | undefined> }>();
-  classReads.set(d, classes);
-  const readClass = (name: string) => {
-    const now = d.now().getTime();
-    const kept = classes.get(name);
-    if (kept && now - kept.at < STORAGE_CLASS_TTL_MS) return kept.read;
-    const read = readStorageClass(d, name);
-    classes.set(name, { at: now, read });
-    // A failed read is not kept.
-    read.catch(() => classes.delete(name));
-    return read;
-  };
+  const readClass = (name: string) => keptRead(d, pathOf('StorageClass', undefined, name), () => readStorageClass(d, name));
   const sc = c.spec.persistence.storageClassName;
   const named: SpecFacts = sc ? { storageClassExists: (await readClass(sc)) !== undefined } : {};
   return { ...named, ...(await claimFacts(c, live, readClass)) };
+}
+
+/** The cluster's credentials Secret, read by name (the operator never lists Secrets). */
+async function credentialsFacts(d: ObserveDeps, c: BrokerCluster): Promise<CredentialsFacts> {
+  const { name, generated } = credentialsSecretOf(c);
+  const path = pathOf('Secret', c.metadata.namespace, name);
+  const secret = await keptRead(d, path, () => unlessMissing(d.kube.rest.get<V1Secret>(path)));
+  if (!secret) {
+    // Not kept: it is about to be created, by the operator or by a person.
+    forgetRead(d, 'Secret', c.metadata.namespace, name);
+    return { state: 'missing', secret: name, generated };
+  }
+  const read = readCredentials(secret);
+  return 'credentials' in read
+    ? { state: 'found', credentials: read.credentials }
+    : { state: 'invalid', secret: name, generated, missingKeys: read.missingKeys };
 }
 
 export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: ClusterMemory): Promise<Observation> {
@@ -96,15 +137,18 @@ export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: Clu
   const namespace = c.metadata.namespace ?? '';
   const election = d.election.observe(c);
   const live: LiveLookup = (kind, name) => d.cache.get(kind, namespace, name);
+  const credentials = await credentialsFacts(d, c);
   return {
     cluster: c,
     live,
     facts: await specFacts(d, c, live),
     election,
     // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
-    sync: d.replication?.check(c, election),
+    sync: d.replication?.check(c, election, credentials.state === 'found' ? credentials.credentials.admin : undefined),
     zkModes: await zkModes(c, live),
     podNodes: await podNodes(c, live, (kind, name) => readClusterObject(d, kind, name)),
+    credentials,
+    operator: d.operator,
     now: d.now(),
   };
 }

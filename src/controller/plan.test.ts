@@ -7,7 +7,7 @@ import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
 import type { ElectionSnapshot } from '../model/election';
 import { withAppliedHash } from '../kube/apply';
 import { desiredState } from '../resources/desired-state';
-import { cluster } from '../../test/fixtures/clusters';
+import { CREDENTIALS, cluster } from '../../test/fixtures/clusters';
 import type { ClusterMemory } from './cluster-memory';
 import { planFailure, FAILURE_EVENT_EVERY_MS } from './failure';
 import type { Observation } from './observe';
@@ -38,7 +38,7 @@ function converged(
 ): KubernetesObject[] {
   const nodes = [...Array(c.spec.replicas).keys(), ...leaving];
   const roles = new Map(nodes.map((i) => [`xl-broker-${i}`, i === masterIndex ? ('master' as const) : ('slave' as const)]));
-  const d = desiredState(c, { masterIndex, roles: masterIndex === undefined ? new Map() : roles, leaving });
+  const d = desiredState(c, { masterIndex, roles: masterIndex === undefined ? new Map() : roles, leaving, credentials: CREDENTIALS });
   return [d.masterService, ...d.applied, ...d.claims]
     .map((o) => withAppliedHash(o))
     .map((o): KubernetesObject => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata?.name}` } }))
@@ -51,6 +51,7 @@ function observation(c: BrokerCluster, live: KubernetesObject[], o: Partial<Obse
     cluster: c,
     live: <T extends KubernetesObject>(kind: string, name: string) => byKey.get(`${kind}/${name}`) as T | undefined,
     facts: {},
+    credentials: { state: 'found', credentials: CREDENTIALS },
     now: NOW,
     ...o,
   };
@@ -453,4 +454,75 @@ test('a slave on a lost node is force-deleted before any roll step, reported by 
   assert.ok(written(after).includes('apply Pod/xl-broker-2'));
   assert.equal(after.status.conditions?.find((x) => x.type === 'NodeLost')?.status, 'False');
   assert.equal(after.status.lostPods, undefined);
+});
+
+test('NetworkPolicies: a converged cluster writes none; the operator peer reaches them; switched off they are deleted, only where owned', () => {
+  const on = withStatus(running('xl-broker-0'));
+  const live = converged(on, 0);
+  const still = plan(observation(on, live, { election: elected(0), sync: IN_SYNC }), {});
+  assert.ok(!written(still).some((w) => w.includes('NetworkPolicy')), written(still).join(', '));
+
+  const operator = { namespace: 'amq-keeper', podLabels: { 'app.kubernetes.io/component': 'operator' } };
+  const moved = plan(observation(on, live, { election: elected(0), sync: IN_SYNC, operator }), {});
+  assert.deepEqual(
+    written(moved).filter((w) => w.includes('NetworkPolicy')),
+    ['apply NetworkPolicy/xl-zk', 'apply NetworkPolicy/xl-broker'],
+  );
+
+  const off = withStatus(running('xl-broker-0'), cluster({ networkPolicy: { enabled: false } }));
+  const p = plan(observation(off, live, { election: elected(0), sync: IN_SYNC }), {});
+  assert.deepEqual(
+    written(p).filter((w) => w.includes('NetworkPolicy')),
+    ['delete NetworkPolicy/xl-zk', 'delete NetworkPolicy/xl-broker'],
+  );
+  // A policy of the same name that this cluster does not own is left alone.
+  const foreign = live.map((o) =>
+    o.kind === 'NetworkPolicy' && o.metadata?.name === 'xl-zk' ? { ...o, metadata: { ...o.metadata, ownerReferences: [] } } : o,
+  );
+  const q = plan(observation(off, foreign, { election: elected(0), sync: IN_SYNC }), {});
+  assert.deepEqual(
+    written(q).filter((w) => w.includes('NetworkPolicy')),
+    ['delete NetworkPolicy/xl-broker'],
+  );
+});
+
+test('credentials: a new cluster gets its Secret generated before anything else; a Secret the user names and lacks stops the cluster with the field named', () => {
+  const fresh = plan(observation(cluster(), [], { election: ZK_READY, credentials: { state: 'missing', secret: 'xl-credentials', generated: true } }), {});
+  assert.equal(fresh.generateCredentials, true);
+  assert.deepEqual(fresh.writes, [], 'nothing runs before the logins exist');
+  assert.equal(fresh.requeueAfterMs, 0, 'looked at again at once');
+  assert.equal(fresh.status.conditions?.find((x) => x.type === 'Warning')?.status, 'False', 'no warning while the operator makes it');
+
+  const own = cluster({ security: { credentialsSecret: 'mine' } });
+  const live = converged(cluster(), 1);
+  const missing = plan(
+    observation(withStatus(running('xl-broker-1'), own), live, { election: elected(1), credentials: { state: 'missing', secret: 'mine', generated: false } }),
+    {},
+  );
+  assert.equal(missing.generateCredentials, false, 'a Secret of the user is never made up');
+  assert.deepEqual(missing.writes, [], 'what runs is left alone');
+  assert.match(
+    missing.status.conditions?.find((x) => x.type === 'Warning')?.message ?? '',
+    /spec.security.credentialsSecret: Secret "mine" does not exist .* admin-password/,
+  );
+  const partial = plan(
+    observation(withStatus(running('xl-broker-1'), own), live, {
+      election: elected(1),
+      credentials: { state: 'invalid', secret: 'mine', generated: false, missingKeys: ['admin-password'] },
+    }),
+    {},
+  );
+  assert.match(partial.status.conditions?.find((x) => x.type === 'Warning')?.message ?? '', /Secret "mine" has no value for admin-password/);
+
+  // A changed Secret (new resourceVersion) rolls the brokers.
+  const c = withStatus(running('xl-broker-1'));
+  const rotated = plan(
+    observation(c, converged(c, 1), {
+      election: elected(1),
+      sync: IN_SYNC,
+      credentials: { state: 'found', credentials: { ...CREDENTIALS, version: 'uid-1/2' } },
+    }),
+    {},
+  );
+  assert.equal(rotated.roll.action, 'restart');
 });

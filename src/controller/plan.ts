@@ -15,7 +15,9 @@ import { computeStatus } from '../status/compute-status';
 import { isPodReady } from '../status/pods';
 import type { ClusterMemory } from './cluster-memory';
 import { childWrites, nextRoll, type RollGuard, type Write } from './child-writes';
-import type { Observation } from './observe';
+import type { CredentialsFacts, Observation } from './observe';
+import type { Problem } from '../model/problem';
+import { CREDENTIAL_KEYS } from '../model/credentials';
 import type { RollDecision, RollGate } from './roller';
 import { planSwitchover } from './switchover';
 import { planHealing, stallTimeoutMs } from './election-healing';
@@ -52,6 +54,26 @@ export interface Plan {
   requeueAfterMs: number;
   /** What to remember once the status is written. */
   remember: Pick<ClusterMemory, 'warned' | 'transition'>;
+  /** Create <name>-credentials with new random passwords (before anything else is applied). */
+  generateCredentials: boolean;
+}
+
+/** Why the cluster's logins cannot be read from a Secret the user named (or one the operator made and someone changed). */
+export function credentialsProblem(f: CredentialsFacts): Problem | undefined {
+  if (f.state === 'found' || (f.state === 'missing' && f.generated)) return undefined;
+  const field = f.generated ? `Secret ${f.secret}` : 'spec.security.credentialsSecret';
+  if (f.state === 'missing') {
+    return {
+      reason: 'CredentialsSecretNotFound',
+      field,
+      message: `Secret "${f.secret}" does not exist in the cluster namespace; create it with the keys ${Object.values(CREDENTIAL_KEYS).join(', ')}, or remove the field to have one generated`,
+    };
+  }
+  return {
+    reason: 'CredentialsIncomplete',
+    field,
+    message: `Secret "${f.secret}" has no value for ${f.missingKeys.join(', ')}; add them (every key but ${CREDENTIAL_KEYS.zookeeperPassword} is needed)`,
+  };
 }
 
 /** Whether the election view may change what runs: always without tracking, else once read on a live session. */
@@ -140,12 +162,17 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const leaving = leavingNodes(o);
   const brokerPods = range(c.spec.replicas).map((i) => names.brokerPod(name, i));
   const roles = rolesOf(o, [...brokerPods, ...leaving.map((i) => names.brokerPod(name, i))]);
-  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles, leaving });
+  const credentials = o.credentials.state === 'found' ? o.credentials.credentials : undefined;
+  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles, leaving, operator: o.operator, credentials });
   const check = checkSpec(c, o.facts);
+  const badCredentials = credentialsProblem(o.credentials);
+  if (badCredentials) check.blocking.push(badCredentials);
   const blocked = check.blocking.length > 0;
   const paused = c.metadata.annotations?.[ANNOTATION_PAUSE] === 'true';
+  // The generated Secret is made first; nothing is applied before the logins are known.
+  const generateCredentials = !paused && o.credentials.state === 'missing' && o.credentials.generated;
   // What already runs is left alone until the spec can run, and while a person paused the cluster.
-  const frozen = blocked || paused;
+  const frozen = blocked || paused || !credentials;
   const events: PlannedEvent[] = [];
 
   const writes = frozen ? [] : childWrites(desired, o.live, expandableClaims(o.facts));
@@ -258,7 +285,8 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   }
 
   let requeueAfterMs = RESYNC_MS;
-  if (frozen) requeueAfterMs = BLOCKED_MS;
+  if (generateCredentials) requeueAfterMs = 0;
+  else if (frozen) requeueAfterMs = BLOCKED_MS;
   else if (writes.length > 0 || roll.action !== 'none' || switchoverStatus?.state === 'Waiting' || switchoverStatus?.state === 'InProgress')
     requeueAfterMs = PROGRESS_MS;
   else if (status.phase !== 'Running') requeueAfterMs = NOT_RUNNING_MS;
@@ -267,5 +295,15 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   if (election?.known && (!election.master || masterServing === false) && !paused) requeueAfterMs = Math.min(requeueAfterMs, stallTimeoutMs(c));
   if (lostNodes.recheckInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs, Math.max(1000, lostNodes.recheckInMs));
 
-  return { switchMaster: masterSwitch(o, desired.masterService), writes, roll, recheck, status, events, requeueAfterMs, remember: { warned, transition } };
+  return {
+    switchMaster: masterSwitch(o, desired.masterService),
+    writes,
+    roll,
+    recheck,
+    status,
+    events,
+    requeueAfterMs,
+    remember: { warned, transition },
+    generateCredentials,
+  };
 }

@@ -9,7 +9,7 @@ import { pathOf } from './kinds';
 import { isSubset } from './subset';
 import { metrics } from '../observability/metrics';
 
-export type Writer = 'apply' | 'patch' | 'delete' | 'status' | 'event';
+export type Writer = 'apply' | 'create' | 'patch' | 'delete' | 'status' | 'event';
 
 /** Adds the hash of the apply body, so a field dropped from the desired object is also noticed. */
 export function withAppliedHash<T extends KubernetesObject>(obj: T): T {
@@ -39,6 +39,16 @@ export class Applier {
       body,
       contentType: 'application/apply-patch+yaml',
     });
+  }
+
+  /** Creates obj unless one of that name exists (whose content is then kept: a generated Secret is made once). */
+  async create(obj: KubernetesObject): Promise<void> {
+    metrics.writes.inc({ verb: 'create', kind: obj.kind ?? '' });
+    try {
+      await this.kube.rest.send('POST', pathOf(obj.kind, obj.metadata?.namespace), { body: obj });
+    } catch (err) {
+      if (statusCode(err) !== 409) throw err;
+    }
   }
 
   /** Merge-patches part of an object (used for pod labels: a pod spec cannot be re-applied). */

@@ -17,7 +17,7 @@ export interface WatchedKind {
 export const BROKER_CLUSTERS: WatchedKind = { kind: KIND };
 
 /** Kinds owned by a BrokerCluster; only objects labelled as managed by amq-keeper are cached. */
-export const OWNED_KINDS: WatchedKind[] = ['Pod', 'Service', 'ConfigMap', 'PersistentVolumeClaim', 'PodDisruptionBudget'].map((kind) => ({
+export const OWNED_KINDS: WatchedKind[] = ['Pod', 'Service', 'ConfigMap', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'NetworkPolicy'].map((kind) => ({
   kind,
   labelSelector: MANAGED_SELECTOR,
 }));

@@ -15,6 +15,9 @@ export const names = {
   brokerPdb: (cluster: string) => `${cluster}-broker`,
   masterService: (cluster: string) => `${cluster}-master`,
   connection: (cluster: string) => `${cluster}-connection`,
+  zkNetworkPolicy: (cluster: string) => `${cluster}-zk`,
+  brokerNetworkPolicy: (cluster: string) => `${cluster}-broker`,
+  credentials: (cluster: string) => `${cluster}-credentials`,
 };
 
 /** The most broker nodes a cluster may have (the schema's maximum of spec.replicas). */

@@ -8,9 +8,6 @@ export interface ConsoleCredentials {
   password: string;
 }
 
-/** conf/jetty-realm.properties of the 5.16 distribution, which the broker image keeps. */
-export const DISTRIBUTION_CONSOLE_CREDENTIALS: ConsoleCredentials = { username: 'admin', password: 'admin' };
-
 export type JolokiaRequest =
   | { type: 'read'; mbean: string; attribute?: string | string[] }
   | { type: 'exec'; mbean: string; operation: string; arguments: unknown[] };
@@ -41,6 +38,7 @@ export class JolokiaClient {
 
   /** Runs the requests in one POST and returns their values in order; any failed request fails the call. */
   async call(url: string, requests: readonly JolokiaRequest[]): Promise<unknown[]> {
+    // Basic auth over plain HTTP: the caller checked that url is the master pod's own address.
     const auth = Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64');
     let res: Response;
     try {

@@ -1,6 +1,6 @@
 // What the operator asks of the elected master through its web console: the
 // master's view of its slaves, and a checkpoint write.
-import { type JolokiaClient, JolokiaError } from './jolokia';
+import { type ConsoleCredentials, JolokiaClient, JolokiaError } from './jolokia';
 
 export interface SlaveView {
   /** Caught up with the master's log (the master's own word for it). */
@@ -44,13 +44,16 @@ export class MasterConsole {
   private readonly broker: string;
   private readonly queue: string;
   private readonly store: string;
+  private readonly jolokia: JolokiaClient;
 
   constructor(
-    private readonly jolokia: JolokiaClient,
+    /** The cluster's admin user: the console's login, and the checkpoint's sender. */
+    private readonly admin: ConsoleCredentials,
     /** http://host:port/api/jolokia/ of the master's console. */
     readonly url: string,
     brokerName: string,
   ) {
+    this.jolokia = new JolokiaClient(admin);
     this.broker = `org.apache.activemq:type=Broker,brokerName=${objectNamePart(brokerName)}`;
     this.queue = `${this.broker},destinationType=Queue,destinationName=${CHECKPOINT_QUEUE}`;
     this.store = `${this.broker},service=PersistenceAdapter,instanceName=*,view=Replication`;
@@ -77,9 +80,10 @@ export class MasterConsole {
       {
         type: 'exec',
         mbean: this.queue,
-        operation: 'sendTextMessageWithProperties(java.lang.String)',
+        // The send goes through the broker's own vm:// connector, which asks for a login like any client.
+        operation: 'sendTextMessage(java.util.Map,java.lang.String,java.lang.String,java.lang.String)',
         // JMSDeliveryMode 2 = PERSISTENT; the console's send is non-persistent by default.
-        arguments: ['JMSDeliveryMode=2,body=amq-keeper replication checkpoint'],
+        arguments: [{ JMSDeliveryMode: '2' }, 'amq-keeper replication checkpoint', this.admin.username, this.admin.password],
       },
     ]);
     if (typeof id !== 'string') throw new JolokiaError('the checkpoint send returned no message id', 'failed');

@@ -43,7 +43,9 @@ export type SyncReason =
   | 'SlaveAttaching'
   | 'CheckpointPending'
   | 'ConsoleUnreachable'
-  | 'ConsoleRefused';
+  | 'ConsoleRefused'
+  | 'ConsoleAddressUntrusted'
+  | 'NoCredentials';
 
 export interface SyncVerdict {
   inSync: boolean;

@@ -4,30 +4,48 @@
 // on every change of the group, so a slave that rejoins after a crash is
 // brought in sync too, not only the ones the operator restarts.
 import type { BrokerCluster } from '../api/types';
-import { nodePorts } from '../api/cluster';
+import { nodePodHost, nodePorts } from '../api/cluster';
 import type { ElectionSnapshot } from '../model/election';
 import type { Logger } from '../observability/logger';
 import { metrics } from '../observability/metrics';
-import { JolokiaClient, JolokiaError, type ConsoleCredentials } from './jolokia';
+import { JolokiaError, type ConsoleCredentials } from './jolokia';
 import { MasterConsole } from './master-console';
 import { checkpointWritten, judgeGroup, judgeView, newSyncState, type GroupFacts, type SyncState, type SyncVerdict } from './replica-sync';
 
 const CONSOLE_RETRY_MS = 5_000;
 
+/**
+ * Where the master's console is, from the address it registered in ZooKeeper;
+ * an error when that is not the elected pod's own DNS name (nor a trusted
+ * host): whoever can write to ZooKeeper must not collect the admin login.
+ */
+export function consoleUrl(c: BrokerCluster, index: number, address: string, trusted: ReadonlySet<string>): { url: string } | { error: string } {
+  let host: string;
+  try {
+    host = new URL(address).hostname;
+  } catch {
+    return { error: `the master registered "${address}", which is not a URL` };
+  }
+  const own = nodePodHost(c, index);
+  if (host !== own && !trusted.has(host)) {
+    return { error: `the master registered the host ${host}, not its pod's name ${own}: the operator sends the admin login only there` };
+  }
+  return { url: `http://${host}:${nodePorts(c, index).console}/api/jolokia/` };
+}
+
 /** The elected master's member, its console, and who else is in the group; undefined while none serves. */
-function groupFacts(c: BrokerCluster, snapshot: ElectionSnapshot): { facts: GroupFacts; url: string } | undefined {
+function groupFacts(
+  c: BrokerCluster,
+  snapshot: ElectionSnapshot,
+  trusted: ReadonlySet<string>,
+): { facts: GroupFacts; url: string } | { error: string } | undefined {
   const elected = snapshot.master;
   const master = elected && snapshot.members.find((x) => x.role === 'master' && x.pod === elected.pod);
   if (!elected || !master?.memberId || !master.address) return undefined;
-  let host: string;
-  try {
-    host = new URL(master.address).hostname;
-  } catch {
-    return undefined;
-  }
+  const where = consoleUrl(c, elected.index, master.address, trusted);
+  if ('error' in where) return where;
   return {
-    // The host the master registered in ZooKeeper, and its node's console port.
-    url: `http://${host}:${nodePorts(c, elected.index).console}/api/jolokia/`,
+    url: where.url,
     facts: {
       master: master.memberId,
       slaves: snapshot.members.filter((x) => x.memberId && x.memberId !== master.memberId).map((x) => ({ memberId: x.memberId ?? '', pod: x.pod })),
@@ -49,17 +67,15 @@ interface GuardState extends SyncState {
 
 export class ReplicationGuard {
   private readonly states = new Map<string, GuardState>();
-  private readonly jolokia: JolokiaClient;
 
   constructor(
-    credentials: ConsoleCredentials,
+    /** Hosts besides a master pod's own DNS name that may receive the admin login. */
+    private readonly trustedHosts: ReadonlySet<string>,
     private readonly log: Logger,
     /** Queues a reconcile of the cluster when a check has finished. */
     private readonly enqueue: (namespace: string, name: string) => void,
     private readonly now: () => number = Date.now,
-  ) {
-    this.jolokia = new JolokiaClient(credentials);
-  }
+  ) {}
 
   private state(c: BrokerCluster): GuardState {
     const uid = c.metadata.uid ?? `${c.metadata.namespace}/${c.metadata.name}`;
@@ -73,14 +89,15 @@ export class ReplicationGuard {
    * otherwise whether every slave is in sync. Never waits on a broker: the
    * console is asked in the background and the cluster queued again when it
    * answered, so a master switch is never held up behind a slow console.
+   * admin: the cluster's admin login; undefined while its Secret is not read.
    */
-  check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
-    const verdict = this.judge(c, snapshot);
+  check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, admin: ConsoleCredentials | undefined): SyncVerdict | undefined {
+    const verdict = this.judge(c, snapshot, admin);
     // Which slaves are proved, for each member's inSync in the status.
     return verdict && { ...verdict, covered: [...this.state(c).covered] };
   }
 
-  private judge(c: BrokerCluster, snapshot: ElectionSnapshot | undefined): SyncVerdict | undefined {
+  private judge(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, admin: ConsoleCredentials | undefined): SyncVerdict | undefined {
     if (snapshot && !snapshot.connected) {
       // Cut off from ZooKeeper, a master demotes itself and the slaves stop,
       // while their members may stay listed for a session timeout once the
@@ -88,8 +105,11 @@ export class ReplicationGuard {
       this.state(c).recheck = true;
     }
     if (!snapshot?.connected || !snapshot.known) return undefined;
-    const group = groupFacts(c, snapshot);
+    const group = groupFacts(c, snapshot, this.trustedHosts);
     if (!group) return { inSync: false, reason: 'NoMaster', message: 'no elected master to check the slaves against' };
+    if ('error' in group) return { inSync: false, reason: 'ConsoleAddressUntrusted', message: group.error, retryInMs: CONSOLE_RETRY_MS };
+    if (!admin)
+      return { inSync: false, reason: 'NoCredentials', message: 'the admin login is not known yet (credentials Secret)', retryInMs: CONSOLE_RETRY_MS };
     const { facts, url } = group;
     const state = this.state(c);
     const judged = judgeGroup(state, facts);
@@ -97,7 +117,7 @@ export class ReplicationGuard {
     const now = this.now();
     if (!state.probe && now >= state.notBefore) {
       const { namespace = '', name = '' } = c.metadata;
-      state.probe = this.probe(c, state, facts, url).finally(() => {
+      state.probe = this.probe(c, state, facts, new MasterConsole(admin, url, c.spec.brokerName)).finally(() => {
         state.probe = undefined;
         this.enqueue(namespace, name);
       });
@@ -111,8 +131,7 @@ export class ReplicationGuard {
   }
 
   /** Reads the master's view, writes a checkpoint if one is due, and records what it found. */
-  private async probe(c: BrokerCluster, state: GuardState, facts: GroupFacts, url: string): Promise<void> {
-    const console = new MasterConsole(this.jolokia, url, c.spec.brokerName);
+  private async probe(c: BrokerCluster, state: GuardState, facts: GroupFacts, console: MasterConsole): Promise<void> {
     const log = this.log.child({ namespace: c.metadata.namespace, cluster: c.metadata.name });
     // A new master while the console answered: what it said is about the old one.
     const superseded = () => state.master !== facts.master;

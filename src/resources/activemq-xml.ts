@@ -5,6 +5,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
 import { clusterName, durationMs, nodePodHost, nodePorts, storeLimits, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
+import { allGroups, authorizationEntries, JAAS_DOMAIN } from './broker-security';
 
 const BEANS_NS = 'http://www.springframework.org/schema/beans';
 const CORE_NS = 'http://activemq.apache.org/schema/core';
@@ -96,12 +97,14 @@ const ACTIVEMQ_DEFAULT_REDELIVERY: RedeliveryPolicy = {
   maximumRedeliveryDelay: -1,
 };
 
-function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
+function addRedeliveryPlugin(plugins: () => XMLBuilder, c: BrokerCluster): void {
   const r = c.spec.broker.redelivery;
   if (!r) return;
-  const plugin = broker
-    .ele(CORE_NS, 'plugins')
-    .ele(CORE_NS, 'redeliveryPlugin', attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }));
+  const plugin = plugins().ele(
+    CORE_NS,
+    'redeliveryPlugin',
+    attrs({ fallbackToDeadLetter: r.fallbackToDeadLetter, sendToDlqIfMaxRetriesExceeded: r.sendToDlqIfMaxRetriesExceeded }),
+  );
   const map = plugin.ele(CORE_NS, 'redeliveryPolicyMap').ele(CORE_NS, 'redeliveryPolicyMap');
   const destinations = r.destinations ?? [];
   if (destinations.length > 0) {
@@ -117,8 +120,35 @@ function addRedeliveryPlugin(broker: XMLBuilder, c: BrokerCluster): void {
   if (dflt) map.ele(CORE_NS, 'defaultEntry').ele(CORE_NS, 'redeliveryPolicy', attrs(redeliveryPolicyAttrs(dflt)));
 }
 
-/** The complete activemq.xml of node i. */
-export function renderActiveMqXml(c: BrokerCluster, i: number): string {
+/** Log-in through JAAS (the distribution's login.config), then the rights per destination. */
+function addSecurityPlugins(plugins: () => XMLBuilder, c: BrokerCluster): void {
+  if (!c.spec.security.authentication) return;
+  plugins().ele(CORE_NS, 'jaasAuthenticationPlugin', { configuration: JAAS_DOMAIN });
+  const map = plugins().ele(CORE_NS, 'authorizationPlugin').ele(CORE_NS, 'map').ele(CORE_NS, 'authorizationMap');
+  const entries = map.ele(CORE_NS, 'authorizationEntries');
+  for (const e of authorizationEntries(c)) {
+    const target = e.queue !== undefined ? { queue: e.queue } : { topic: e.topic ?? '>' };
+    // An empty list is no right at all; ActiveMQ reads "" as no group.
+    entries.ele(CORE_NS, 'authorizationEntry', { ...target, read: e.read.join(','), write: e.write.join(','), admin: e.admin.join(',') });
+  }
+  // Temporary destinations (request/reply) for every group.
+  const everyone = allGroups(c).join(',');
+  map.ele(CORE_NS, 'tempDestinationAuthorizationEntry').ele(CORE_NS, 'tempDestinationAuthorizationEntry', { read: everyone, write: everyone, admin: everyone });
+}
+
+/**
+ * zkPassword's value: the entrypoint exports the variable from the credentials
+ * volume and the PropertyPlaceholderConfigurer resolves it, so the password is
+ * never in the ConfigMap.
+ */
+export const ZK_PASSWORD_PLACEHOLDER = '${AMQ_ZK_PASSWORD}';
+
+/**
+ * The complete activemq.xml of node i. zkAcl: the cluster's credentials have a
+ * ZooKeeper password, so the brokers log in and lock their group znodes with it
+ * (broker/patches/05).
+ */
+export function renderActiveMqXml(c: BrokerCluster, i: number, zkAcl = false): string {
   const ports = nodePorts(c, i);
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   doc.com(` Rendered by amq-keeper for ${names.brokerPod(clusterName(c), i)}; edit the BrokerCluster, not this file. `);
@@ -151,6 +181,8 @@ export function renderActiveMqXml(c: BrokerCluster, i: number): string {
       bind: `tcp://0.0.0.0:${ports.replication}`,
       zkAddress: zkConnectString(c),
       zkPath: zkPath(c),
+      // Only with a password: an empty one would log in as "fabric:".
+      ...(zkAcl ? { zkPassword: ZK_PASSWORD_PLACEHOLDER } : {}),
       // The broker's duration parser reads "2000ms" as 2000 minutes and fails on the "s";
       // a bare number is milliseconds.
       zkSessionTimeout: durationMs(c.spec.zookeeper.sessionTimeout),
@@ -170,7 +202,14 @@ export function renderActiveMqXml(c: BrokerCluster, i: number): string {
       maxFailoverProducersToTrack: 0,
     }),
   );
-  addRedeliveryPlugin(broker, c);
+  // One <plugins>, made when the first plugin needs it.
+  let pluginList: XMLBuilder | undefined;
+  const plugins = () => {
+    pluginList ??= broker.ele(CORE_NS, 'plugins');
+    return pluginList;
+  };
+  addSecurityPlugins(plugins, c);
+  addRedeliveryPlugin(plugins, c);
   const usage = broker.ele(CORE_NS, 'systemUsage').ele(CORE_NS, 'systemUsage');
   usage.ele(CORE_NS, 'memoryUsage').ele(CORE_NS, 'memoryUsage', { percentOfJvmHeap: '70' });
   const limits = storeLimits(c);

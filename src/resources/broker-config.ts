@@ -8,6 +8,8 @@ import { componentLabels } from '../metadata/labels';
 import { renderActiveMqXml } from './activemq-xml';
 import { JMX_EXPORTER_CONFIG_FILE, renderJmxExporterConfig } from './jmx-exporter-config';
 import { ownedMeta } from './object-meta';
+import type { ClusterCredentials } from '../model/credentials';
+import { GROUPS_FILE, renderGroups } from './broker-security';
 
 /** KEY=VALUE lines the entrypoint (images/broker/entrypoint.sh) reads for node i. */
 export function renderNodeEnv(c: BrokerCluster, i: number): string {
@@ -29,14 +31,21 @@ export function renderNodeEnv(c: BrokerCluster, i: number): string {
  * gone, so a restart of its container still finds them. xml: each node's
  * activemq.xml by index, where already rendered.
  */
-export function buildBrokerConfig(c: BrokerCluster, nodes = brokerNodes(c), xml: readonly (string | undefined)[] = []): V1ConfigMap {
+export function buildBrokerConfig(
+  c: BrokerCluster,
+  nodes = brokerNodes(c),
+  xml: readonly (string | undefined)[] = [],
+  creds?: ClusterCredentials,
+): V1ConfigMap {
   const n = clusterName(c);
   const data: Record<string, string> = {};
   for (const i of nodes) {
-    data[`activemq-${i}.xml`] = xml[i] ?? renderActiveMqXml(c, i);
+    data[`activemq-${i}.xml`] = xml[i] ?? renderActiveMqXml(c, i, creds?.zookeeperPassword !== undefined);
     data[`node-${i}.env`] = renderNodeEnv(c, i);
   }
   if (c.spec.metrics.enabled) data[JMX_EXPORTER_CONFIG_FILE] = renderJmxExporterConfig(c);
+  // Its presence tells the entrypoint that clients log in.
+  if (c.spec.security.authentication && creds) data[GROUPS_FILE] = renderGroups(c, creds);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

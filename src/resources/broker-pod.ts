@@ -11,6 +11,8 @@ import { ownedMeta } from './object-meta';
 import { restartRequest, revisionOf } from './revision';
 import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLUME } from './pod-security';
 import { brokerScheduling } from './scheduling';
+import type { ClusterCredentials } from '../model/credentials';
+import { CREDENTIALS_DIR, credentialsVolume } from './broker-security';
 
 export const BROKER_CONFIG_DIR = '/etc/amq-keeper';
 export const BROKER_DATA_DIR = '/var/lib/activemq';
@@ -19,7 +21,7 @@ export const BROKER_READY_COMMAND = '/usr/local/bin/amq-keeper-ready.sh';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
-function brokerContainer(c: BrokerCluster, i: number): V1Container {
+function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials | undefined): V1Container {
   const p = nodePorts(c, i);
   const metrics = nodeMetricsPort(c, i);
   const env = [
@@ -39,7 +41,12 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
       { name: 'replication', containerPort: p.replication },
       ...(metrics === undefined ? [] : [{ name: 'metrics', containerPort: metrics }]),
     ],
-    volumeMounts: [{ name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true }, { name: 'data', mountPath: BROKER_DATA_DIR }, TMP_MOUNT],
+    volumeMounts: [
+      { name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true },
+      ...(creds ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
+      { name: 'data', mountPath: BROKER_DATA_DIR },
+      TMP_MOUNT,
+    ],
     // Ready = serves clients (master) or is attached to the master (slave).
     // No liveness probe: a slave waits for a master for as long as it takes,
     // and the master Service follows ZooKeeper, never a probe.
@@ -50,16 +57,21 @@ function brokerContainer(c: BrokerCluster, i: number): V1Container {
   return container;
 }
 
-/** xml: the node's rendered activemq.xml; role: what ZooKeeper last reported for this node, no label while unknown. */
-export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: Role): V1Pod {
+/**
+ * xml: the node's rendered activemq.xml; role: what ZooKeeper last reported
+ * for this node, no label while unknown; creds: the cluster's logins (a pod is
+ * only ever created with them: the plan waits for the Secret).
+ */
+export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: Role, creds?: ClusterCredentials): V1Pod {
   const n = clusterName(c);
   const podName = names.brokerPod(n, i);
   const spec: PodSpec = {
     hostname: podName,
     subdomain: names.brokerHeadlessService(n),
-    containers: [brokerContainer(c, i)],
+    containers: [brokerContainer(c, i, creds)],
     volumes: [
       { name: 'config', configMap: { name: names.brokerConfig(n) } },
+      ...(creds ? [credentialsVolume(c, creds.secret, creds.zookeeperPassword !== undefined)] : []),
       { name: 'data', persistentVolumeClaim: { claimName: names.brokerPvc(n, i) } },
       TMP_VOLUME,
     ],
@@ -77,9 +89,9 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
   };
   if (role) labels[LABEL_ROLE] = role;
   // The node's configuration is part of its revision: a changed activemq.xml
-  // takes effect only through a restart.
+  // takes effect only through a restart, and so does a changed Secret.
   const restart = restartRequest(c.metadata.annotations, ANNOTATION_RESTART);
-  const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...restart.parts);
+  const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...(creds ? [{ credentials: creds.version }] : []), ...restart.parts);
   const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), ...restart.annotations, [ANNOTATION_REVISION]: revision };
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

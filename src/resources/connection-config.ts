@@ -6,6 +6,7 @@ import { names } from '../metadata/names';
 import { clusterLabels } from '../metadata/labels';
 import { failoverUrl, masterUrl } from './connection-url';
 import { ownedMeta } from './object-meta';
+import { credentialsSecretOf } from './credentials-secret';
 
 /** nodes: as brokerNodes(); a leaving node stays in the URL until its pod is gone (it may be the master). */
 export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c)): V1ConfigMap {
@@ -18,6 +19,9 @@ export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c)):
       failoverUrl: failoverUrl(c, undefined, nodes),
       masterUrl: masterUrl(c),
       brokerName: c.spec.brokerName,
+      // Where the logins are; never the logins themselves.
+      credentialsSecret: credentialsSecretOf(c).name,
+      authentication: String(c.spec.security.authentication),
     },
   };
 }

@@ -14,6 +14,8 @@ test('a managed cluster owns ZooKeeper and broker objects with the design names'
   assert.ok(!names.includes('Service/xl-master'), 'the master Service is applied apart, first');
   assert.ok(names.indexOf('ConfigMap/xl-broker-config') < names.indexOf('Service/xl-broker-0'), 'configuration before Services');
   for (const n of [
+    'NetworkPolicy/xl-zk',
+    'NetworkPolicy/xl-broker',
     'ConfigMap/xl-zk-config',
     'Service/xl-zk-hs',
     'Service/xl-zk',

@@ -14,11 +14,13 @@ import { buildBrokerPod } from './broker-pod';
 import { buildBrokerHeadlessService, buildBrokerNodeService } from './broker-services';
 import { buildConnectionConfig } from './connection-config';
 import { buildMasterService } from './master-service';
+import { buildNetworkPolicies, networkPolicyNames, type OperatorPeer } from './network-policies';
 import { buildBrokerPdb, buildZkPdb } from './pdb';
 import { buildPvc } from './pvc';
 import { buildZkConfig } from './zk-config';
 import { buildZkPod } from './zk-pod';
 import { ownedMeta } from './object-meta';
+import type { ClusterCredentials } from '../model/credentials';
 import { buildZkClientService, buildZkHeadlessService } from './zk-services';
 
 export interface Observed {
@@ -28,6 +30,10 @@ export interface Observed {
   roles: ReadonlyMap<string, Role>;
   /** Nodes beyond spec.replicas whose pods still run: a scale-down under way. */
   leaving?: readonly number[];
+  /** Where the operator runs, let in by the NetworkPolicies; undefined when not known (then only the node's own traffic reaches the pods). */
+  operator?: OperatorPeer;
+  /** The cluster's logins; the plan applies nothing without them. */
+  credentials?: ClusterCredentials;
 }
 
 export interface DesiredState {
@@ -42,7 +48,7 @@ export interface DesiredState {
   brokerPods: V1Pod[];
   /** Pods of the leaving nodes: never created again, removed by the roller once the others run the new quorum. */
   leavingPods: V1Pod[];
-  /** What nodes beyond spec.replicas left behind once their pods are gone: deleted where they exist. */
+  /** What nodes beyond spec.replicas left behind once their pods are gone, and NetworkPolicies switched off: deleted where they exist. */
   leftovers: KubernetesObject[];
 }
 
@@ -52,11 +58,17 @@ function leftoversOf(c: BrokerCluster, nodes: readonly number[]): KubernetesObje
   // Owned: only what this cluster made is ever deleted.
   const ref = (kind: string, name: string): KubernetesObject => ({ apiVersion: 'v1', kind, metadata: ownedMeta(c, name, {}) });
   const gone = range(MAX_BROKERS).filter((i) => i >= c.spec.replicas && !nodes.includes(i));
-  return gone.flatMap((i) => {
-    const objects = [ref('Service', names.brokerNodeService(n, i))];
-    if (c.spec.persistence.deleteClaim) objects.push(ref('PersistentVolumeClaim', names.brokerPvc(n, i)));
-    return objects;
-  });
+  const policies = c.spec.networkPolicy.enabled
+    ? []
+    : networkPolicyNames(c).map((name): KubernetesObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: ownedMeta(c, name, {}) }));
+  return [
+    ...gone.flatMap((i) => {
+      const objects = [ref('Service', names.brokerNodeService(n, i))];
+      if (c.spec.persistence.deleteClaim) objects.push(ref('PersistentVolumeClaim', names.brokerPvc(n, i)));
+      return objects;
+    }),
+    ...policies,
+  ];
 }
 
 export function desiredState(c: BrokerCluster, observed: Observed): DesiredState {
@@ -66,17 +78,19 @@ export function desiredState(c: BrokerCluster, observed: Observed): DesiredState
   const nodes = brokerNodes(c, observed.leaving);
   // Rendered once: the ConfigMap holds each file and each pod's revision hashes it.
   const xml: string[] = [];
-  for (const i of nodes) xml[i] = renderActiveMqXml(c, i);
-  const applied: KubernetesObject[] = [];
+  const zkAcl = observed.credentials?.zookeeperPassword !== undefined;
+  for (const i of nodes) xml[i] = renderActiveMqXml(c, i, zkAcl);
+  // Policies first: a port is guarded before anything listens on it.
+  const applied: KubernetesObject[] = [...buildNetworkPolicies(c, observed.operator, nodes)];
   if (managed) applied.push(buildZkConfig(c), buildZkHeadlessService(c), buildZkClientService(c), buildZkPdb(c));
   applied.push(
-    buildBrokerConfig(c, nodes, xml),
+    buildBrokerConfig(c, nodes, xml, observed.credentials),
     buildBrokerHeadlessService(c),
     ...nodes.map((i) => buildBrokerNodeService(c, i)),
     buildBrokerPdb(c, nodes.length),
     buildConnectionConfig(c, nodes),
   );
-  const brokerPod = (i: number) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)));
+  const brokerPod = (i: number) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)), observed.credentials);
   const claims = [
     ...zkNodes.map((i) => buildPvc(c, 'zookeeper', names.zkPvc(n, i), i, '1Gi')),
     ...range(c.spec.replicas).map((i) => buildPvc(c, 'broker', names.brokerPvc(n, i), i, c.spec.persistence.size)),

@@ -13,6 +13,7 @@
 # Builds with mvn on first use into $AMQ_KEEPER_CACHE (default
 # ~/.cache/amq-keeper)/amq-client-<hash of pom.xml + src + this script>/.
 # Client log level: AMQ_CLIENT_LOG_LEVEL (default warn; slf4j-simple, stderr).
+# Login: AMQ_USERNAME and AMQ_PASSWORD (none: an anonymous connection).
 set -euo pipefail
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${AMQ_KEEPER_CACHE:-$HOME/.cache/amq-keeper}"

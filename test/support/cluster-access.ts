@@ -1,14 +1,16 @@
 // One typed way for the tests to reach a control plane: kubectl, JSON reads
 // with the project's types, and waits that poll with a deadline.
 import assert from 'node:assert/strict';
-import type { EventsV1Event, KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
+import type { EventsV1Event, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { BrokerCluster, Condition } from '../../src/api/types';
+import type { Login } from '../../src/model/credentials';
+import { readCredentials } from '../../src/resources/credentials-secret';
 import { eventually } from './eventually';
 import { kubectl, kubectlOk, type Result } from './kubectl';
 
 /** The kinds a BrokerCluster owns, as kubectl names them. */
-const OWNED_KINDS = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims'] as const;
+const OWNED_KINDS = ['pods', 'services', 'configmaps', 'poddisruptionbudgets', 'persistentvolumeclaims', 'networkpolicies'] as const;
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -52,6 +54,8 @@ export interface ClusterAccess {
   connection(name: string, namespace?: string): Promise<V1ConfigMap>;
   /** The published failover URL, made local (localUrl). */
   localFailoverUrl(name: string, namespace?: string): Promise<string>;
+  /** The logins in the Secret the connection ConfigMap names. */
+  logins(name: string, namespace?: string): Promise<{ app: Login; admin: Login }>;
   /**
    * Waits until the status names a master (other than `not`) and `agrees`
    * holds for it; returns the master's pod. Without `agrees` that is only
@@ -97,6 +101,12 @@ export function clusterAccess(kubeconfig: string | (() => string), namespace = '
       items<EventsV1Event>(['-n', ns, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${name},reason=${reason}`]),
     connection,
     localFailoverUrl: async (name, ns = namespace) => localUrl((await connection(name, ns)).data?.failoverUrl ?? '', name, ns),
+    logins: async (name, ns = namespace) => {
+      const secret = (await connection(name, ns)).data?.credentialsSecret ?? '';
+      const read = readCredentials(await eventually(() => getJson<V1Secret>(['-n', ns, 'get', 'secret', secret]), { what: `${ns}/${secret}` }));
+      if (!('credentials' in read)) throw new Error(`Secret ${ns}/${secret} lacks ${read.missingKeys.join(', ')}`);
+      return { app: read.credentials.app, admin: read.credentials.admin };
+    },
     settledMaster: (name, { namespace: ns, not, agrees, ...wait } = {}) =>
       eventually(
         async () => {

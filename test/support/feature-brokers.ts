@@ -20,7 +20,8 @@ import { clusterAccess, type ClusterAccess } from './cluster-access';
 import { runClient, type ClientEvent } from './jms-client';
 import { failoverUrl } from '../../src/resources/connection-url';
 import type { BrokerClusterSpecInput } from '../../src/api/types';
-import { featureCluster } from '../fixtures/clusters';
+import type { Login } from '../../src/model/credentials';
+import { FEATURE_READER, featureCluster } from '../fixtures/clusters';
 
 export const NS = 'feat';
 export const NAME = 'feat';
@@ -43,8 +44,8 @@ export interface Delivery {
 export const messages = (summary: ClientEvent): Delivery[] => summary.messages as Delivery[];
 /** Milliseconds between one delivery and the next. */
 export const gaps = (ds: Delivery[]): number[] => ds.slice(1).map((d, i) => d.atMs - ds[i]!.atMs);
-/** Runs one client command to its summary line. */
-export const client = (args: string[]): Promise<ClientEvent> => runClient(args).done;
+/** Runs one client command to its summary line; env: e.g. another login (loginEnv). */
+export const client = (args: string[], env?: Record<string, string>): Promise<ClientEvent> => runClient(args, { env }).done;
 
 /**
  * The ports are fixed, so two runs (say, two npm test at once on one machine)
@@ -73,6 +74,8 @@ export class FeatureBrokers {
   brokers!: BrokerSet;
   /** The failover URL the operator published, with the node Services replaced by 127.0.0.1. */
   publishedUrl!: string;
+  /** The cluster's logins from its generated Secret; clients log in as app unless told otherwise. */
+  logins!: { app: Login; admin: Login };
   readonly kube: ClusterAccess = clusterAccess(() => this.cp.kubeconfig, NS);
   private op: RunningOperator | undefined;
   private releasePorts: (() => void) | undefined;
@@ -82,12 +85,14 @@ export class FeatureBrokers {
     this.cp = await startControlPlane();
     this.zk = await startEnsemble(ZK_PORTS);
     await installCrd(this.cp.kubeconfig, NS);
+    await this.kube.k(['-n', NS, 'create', 'secret', 'generic', FEATURE_READER.secret, `--from-literal=password=${FEATURE_READER.password}`]);
     await this.kube.apply(featureCluster({ name: NAME, namespace: NS, ports: PORTS, metricsPort: METRICS_PORT, connectString: this.zk.connectString }));
     this.op = await startOperator(this.cp.kubeconfig, { masterTracking: true });
 
     // The brokers run exactly what the operator rendered for them.
     this.brokers = new BrokerSet(this.cp.kubeconfig, NS, NAME);
     await this.brokers.writeRenderedConfig();
+    this.logins = await this.kube.logins(NAME);
     console.log(`# broker logs: ${this.brokers.work}/data/node-<i>/broker.log`);
     this.publishedUrl = await this.kube.localFailoverUrl(NAME);
     await this.brokers.startAll(3);

@@ -2,6 +2,7 @@
 // streams its JSON lines, so a test can act while messages are in flight.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Login } from '../../src/model/credentials';
 
 const RUN = join(__dirname, '..', 'client', 'run.sh');
 
@@ -23,6 +24,19 @@ export interface ClientOptions {
   env?: Record<string, string>;
 }
 
+/** The login of every client this process starts, unless its options say otherwise (AMQ_USERNAME: '' is anonymous). */
+let defaultLogin: Login | undefined;
+
+/** Clients log in as this user from now on: the test harness sets the cluster's application user. */
+export function useLogin(login: Login | undefined): void {
+  defaultLogin = login;
+}
+
+/** The client environment of a login. */
+export function loginEnv(login: Login | undefined): Record<string, string> {
+  return login ? { AMQ_USERNAME: login.username, AMQ_PASSWORD: login.password } : { AMQ_USERNAME: '', AMQ_PASSWORD: '' };
+}
+
 /** Clients still running: a test that fails mid-send stops them (stopClients) instead of waiting out their timeout. */
 const running = new Set<ChildProcess>();
 
@@ -31,7 +45,8 @@ export function stopClients(): void {
 }
 
 export function runClient(args: string[], opts: ClientOptions = {}): ClientRun {
-  const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const env = { ...process.env, ...(defaultLogin ? loginEnv(defaultLogin) : {}), ...opts.env };
+  const p = spawn('bash', [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(p);
   p.on('close', () => running.delete(p));
   const events: ClientEvent[] = [];

@@ -73,17 +73,24 @@ export interface OperatorProcessOptions {
 }
 
 /** Starts the operator and resolves once /readyz answers (its caches are synced). */
+/** The test brokers are local processes that register 127.0.0.1, not their pods' names. */
+const LOCAL_BROKERS = ['--console-trusted-hosts', '127.0.0.1'];
+
 export async function startOperatorProcess(kubeconfig: string, o: OperatorProcessOptions = {}): Promise<OperatorProcess> {
   const port = await freePort();
   const entry = o.compiled ? [join(ROOT, 'dist', 'src', 'main.js')] : ['--import', 'tsx', join(ROOT, 'src', 'main.ts')];
   const logFile = o.logFile ?? join(ROOT, '.state', `operator-${port}.log`);
   mkdirSync(join(logFile, '..'), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...(o.args ?? [])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...o.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [...(o.nodeFlags ?? []), ...entry, '--kubeconfig', kubeconfig, '--http-port', String(port), ...LOCAL_BROKERS, ...(o.args ?? [])],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...o.env },
+    },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

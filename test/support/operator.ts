@@ -7,6 +7,7 @@ import { buildOperator } from '../../src/operator';
 import { parseOptions } from '../../src/options';
 import { createLogger } from '../../src/observability/logger';
 import type { MasterTracking } from '../../src/zk/master-tracking';
+import type { OperatorPeer } from '../../src/resources/network-policies';
 
 export interface RunningOperator {
   controller: Controller;
@@ -22,6 +23,8 @@ export interface StartOptions {
   masterTracking?: boolean;
   /** Hold this Lease (namespace/name) before reconciling, as --leader-elect does. */
   lease?: { namespace: string; name: string };
+  /** Where the NetworkPolicies look for the operator's pods (this process is not one). */
+  operator?: OperatorPeer;
 }
 
 export async function startOperator(kubeconfig: string, opts: StartOptions = {}): Promise<RunningOperator> {
@@ -37,6 +40,9 @@ export async function startOperator(kubeconfig: string, opts: StartOptions = {})
     log,
     namespaces: opts.namespaces,
     masterTracking: opts.masterTracking ?? false,
+    // The test brokers are local processes that register 127.0.0.1, not their pods' names.
+    consoleTrustedHosts: ['127.0.0.1'],
+    operator: opts.operator,
     leaderElection: settings && { ...settings, onLost: (reason) => log.error('leadership lost', { reason }) },
   });
   await operator.start();

@@ -91,6 +91,8 @@ What the operator does in each namespace it manages, read from src/:
   (the rolling restart). Claims, Services, ConfigMaps and PDBs are removed by
   garbage collection through their ownerReferences, never by the operator.
 - events.k8s.io events: create (Normal/Warning Events about a BrokerCluster).
+- secrets: get, create, patch only (see the rule).
+- networkpolicies: like the other owned kinds, with delete (see the rule).
 Leases are granted separately, in the release namespace only
 (amq-keeper.leaderElection).
 */}}
@@ -120,6 +122,41 @@ Leases are granted separately, in the release namespace only
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
+{{- /* secrets: get, by name, the Secrets of its own clusters (no list/watch: it
+never enumerates a namespace's Secrets, nor caches them); create+patch: server-side
+apply of the Secrets it generates for a cluster, owned by it and so
+garbage-collected with it (no delete). */}}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create", "patch"]
+{{- /* networkpolicies: cached like every owned kind (list+watch), applied
+(create+patch), and delete: the policy of a cluster whose spec no longer asks for it. */}}
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- end }}
+
+{{/*
+admissionPolicy.namespaceLabels, validated, as YAML (read with fromYaml);
+empty when unset. Keys and values go into CEL string literals, so only label
+syntax is accepted.
+*/}}
+{{- define "amq-keeper.admissionNamespaceLabels" -}}
+{{- $labels := .Values.admissionPolicy.namespaceLabels | default dict }}
+{{- if not (kindIs "map" $labels) }}
+{{- fail "admissionPolicy.namespaceLabels must be a map of label keys to values, e.g. {amqkeeper.io/brokers: allowed}" }}
+{{- end }}
+{{- range $k, $v := $labels }}
+{{- if not (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" $k) }}
+{{- fail (printf "admissionPolicy.namespaceLabels: %q is not a label key" $k) }}
+{{- end }}
+{{- if not (regexMatch "^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$" (toString $v)) }}
+{{- fail (printf "admissionPolicy.namespaceLabels: %q is not a label value (of %s)" (toString $v) $k) }}
+{{- end }}
+{{- end }}
+{{- if $labels }}
+{{- toYaml $labels }}
+{{- end }}
 {{- end }}
 
 {{/*

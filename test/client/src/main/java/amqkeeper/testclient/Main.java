@@ -594,7 +594,11 @@ public final class Main {
 
     private static ActiveMQConnection connect(String url, String command) throws JMSException {
         ActiveMQConnectionFactory f = new ActiveMQConnectionFactory(url);
-        ActiveMQConnection c = (ActiveMQConnection) f.createConnection();
+        // The login, from the environment so that it never shows in a process list.
+        String user = System.getenv("AMQ_USERNAME");
+        ActiveMQConnection c = (ActiveMQConnection) (user == null || user.isEmpty()
+                ? f.createConnection()
+                : f.createConnection(user, System.getenv("AMQ_PASSWORD")));
         c.addTransportListener(new TransportListener() {
             @Override
             public void onCommand(Object command) {
