@@ -14,7 +14,7 @@ import { redeliveryFeatures } from './features/redelivery';
 import { deadLetterFeatures } from './features/dead-letters';
 import { metricsFeatures } from './features/metrics';
 import { schedulerFeatures } from './features/scheduler';
-import { securityFeatures } from './features/security';
+import { securityFeatures, zookeeperPasswordChange } from './features/security';
 
 const feat = useFeatureBrokers();
 
@@ -27,3 +27,5 @@ deadLetterFeatures(feat);
 metricsFeatures(feat);
 // Last: it kills the master, and the scheduled jobs it checks must be its own.
 schedulerFeatures(feat);
+// After everything: it leaves the cluster blocked on a changed Secret.
+zookeeperPasswordChange(feat);

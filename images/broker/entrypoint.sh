@@ -23,7 +23,8 @@
 #                                     zkPassword="${AMQ_ZK_PASSWORD}"; needed
 #                                     when the activemq.xml names it
 # From them the script writes users.properties and jetty-realm.properties
-# into a fresh directory under $TMPDIR, never onto the data volume.
+# into $TMPDIR/amq-keeper-conf, made anew at each start, never onto the data
+# volume.
 # Environment:
 #   AMQ_NODE_INDEX        node index i; default: numeric suffix of $HOSTNAME
 #                         (xl-broker-2 -> 2)
@@ -114,7 +115,12 @@ mkdir -p "$AMQ_DATA_DIR" || fail "cannot create AMQ_DATA_DIR=$AMQ_DATA_DIR"
 [ -w "$AMQ_DATA_DIR" ] || fail "AMQ_DATA_DIR=$AMQ_DATA_DIR is not writable by uid $(id -u)"
 # The copy of an older image, which held no password, is not left behind.
 rm -rf "$AMQ_DATA_DIR/conf"
-CONF="$(mktemp -d "${TMPDIR:-/tmp}/amq-keeper-conf.XXXXXX")" || fail "cannot create a directory in ${TMPDIR:-/tmp}"
+# One fixed directory, made anew at each start: a restarted container (same
+# emptyDir) leaves nothing behind. $TMPDIR is the pod's own; a host running
+# several brokers gives each its own TMPDIR.
+CONF="${TMPDIR:-/tmp}/amq-keeper-conf"
+rm -rf "$CONF"
+mkdir -m 0700 "$CONF" || fail "cannot create $CONF"
 TMPDIR_AMQ="$AMQ_DATA_DIR/tmp"
 cp -R "$ACTIVEMQ_HOME/conf/." "$CONF"
 chmod -R u+w "$CONF"

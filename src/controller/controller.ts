@@ -13,6 +13,8 @@ import { metrics, setQueueDepthSource } from '../observability/metrics';
 import { setClusterSource } from '../observability/cluster-gauges';
 import type { Logger } from '../observability/logger';
 import { ReplicationGuard } from '../replication/replication-guard';
+import { readGroupDigest } from '../zk/group-digest';
+import { zkConnectString, zkPath } from '../api/cluster';
 import type { OperatorPeer } from '../resources/network-policies';
 import { NO_ELECTION, type ElectionSource } from '../model/election';
 import { clusterKeyOf, keyOf } from '../model/cluster-key';
@@ -82,6 +84,7 @@ export class Controller {
       election: this.election,
       // The check needs the elected master: only with master tracking.
       replication: o.election ? new ReplicationGuard(new Set(o.consoleTrustedHosts ?? []), o.log, enqueue) : undefined,
+      groupDigest: o.election ? (c, password) => readGroupDigest(zkConnectString(c), zkPath(c), password) : undefined,
       log: o.log,
       operator: o.operator,
       now: o.now ?? (() => new Date()),

@@ -4,7 +4,7 @@
 // claims smaller than spec.persistence.size), the credentials Secret and, while the managed ensemble
 // rolls, its servers' modes, and the nodes of pods that are not Ready (with
 // their claims' volumes where such a node is not Ready either).
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { withDefaults } from '../api/defaults';
 import type { SpecFacts } from '../api/spec-checks';
@@ -22,6 +22,10 @@ import { withWrittenStatus, type ClusterMemory } from './cluster-memory';
 import { zkModes, type ZkModes } from './zk-modes';
 import { podNodes, type PodNode } from './node-facts';
 import { pathOf } from '../kube/kinds';
+import type { GroupDigest } from '../zk/group-digest';
+import { clusterName, range } from '../api/cluster';
+import { names } from '../metadata/names';
+import { ANNOTATION_CREDENTIALS } from '../metadata/labels';
 import type { ClusterCredentials } from '../model/credentials';
 import { credentialsSecretOf, readCredentials } from '../resources/credentials-secret';
 
@@ -50,6 +54,11 @@ export interface Observation {
   /** Where the operator runs, for the NetworkPolicies; undefined when not known. */
   operator?: OperatorPeer;
   credentials: CredentialsFacts;
+  /**
+   * Whether the Secret's zookeeper-password still opens the group znode; read
+   * only while some broker pod runs an older version of the Secret.
+   */
+  zkGroup?: GroupDigest;
   now: Date;
 }
 
@@ -59,6 +68,8 @@ export interface ObserveDeps {
   election: ElectionSource;
   replication?: ReplicationGuard;
   operator?: OperatorPeer;
+  /** Reads which password the group znode was made with; undefined without master tracking. */
+  groupDigest?: (c: BrokerCluster, password: string) => Promise<GroupDigest>;
   now: () => Date;
 }
 
@@ -116,6 +127,23 @@ async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Pr
   return { ...named, ...(await claimFacts(c, live, readClass)) };
 }
 
+/**
+ * Before broker pods are rolled onto a changed Secret: a changed
+ * zookeeper-password would lock each of them out of the group. Unknown (no
+ * read, or ZooKeeper not answering) is not a reason to stop.
+ */
+async function zkGroupFacts(d: ObserveDeps, c: BrokerCluster, creds: CredentialsFacts, live: LiveLookup): Promise<GroupDigest | undefined> {
+  if (!d.groupDigest || creds.state !== 'found' || creds.credentials.zookeeperPassword === undefined) return undefined;
+  const { version, zookeeperPassword } = creds.credentials;
+  const pods = range(c.spec.replicas).map((i) => live<V1Pod>('Pod', names.brokerPod(clusterName(c), i)));
+  if (!pods.some((p) => p && p.metadata?.annotations?.[ANNOTATION_CREDENTIALS] !== version)) return undefined;
+  try {
+    return await keptRead(d, `zookeeper-acl:${c.metadata.uid}:${version}`, () => d.groupDigest?.(c, zookeeperPassword) ?? Promise.resolve(undefined));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cluster's credentials Secret, read by name (the operator never lists Secrets). */
 async function credentialsFacts(d: ObserveDeps, c: BrokerCluster): Promise<CredentialsFacts> {
   const { name, generated } = credentialsSecretOf(c);
@@ -148,6 +176,7 @@ export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: Clu
     zkModes: await zkModes(c, live),
     podNodes: await podNodes(c, live, (kind, name) => readClusterObject(d, kind, name)),
     credentials,
+    zkGroup: await zkGroupFacts(d, c, credentials, live),
     operator: d.operator,
     now: d.now(),
   };

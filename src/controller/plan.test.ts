@@ -526,3 +526,20 @@ test('credentials: a new cluster gets its Secret generated before anything else;
   );
   assert.equal(rotated.roll.action, 'restart');
 });
+
+test('a zookeeper-password the group znode was not made with stops the roll onto it, naming the Secret and the way out', () => {
+  const c = withStatus(running('xl-broker-1'));
+  const o = observation(c, converged(c, 1), {
+    election: elected(1),
+    sync: IN_SYNC,
+    credentials: { state: 'found', credentials: { ...CREDENTIALS, version: 'uid-1/2' } },
+    zkGroup: 'changed',
+  });
+  const p = plan(o, {});
+  assert.equal(p.roll.action, 'none');
+  assert.deepEqual(p.writes, []);
+  const w = p.status.conditions?.find((x) => x.type === 'Warning');
+  assert.equal(w?.reason, 'ZooKeeperPasswordChanged');
+  assert.match(w?.message ?? '', /Secret xl-credentials: zookeeper-password is not the one the group znode \/activemq\/leveldb-stores\/mq\/xl was made with/);
+  assert.equal(plan({ ...o, zkGroup: 'same' }, {}).roll.action, 'restart', 'the same password rolls as any change');
+});

@@ -3,8 +3,8 @@
 // and on its own; then the owned objects that differ, at most one restart,
 // the status, the Events, and one time to look again.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import type { BrokerClusterStatus } from '../api/types';
-import { clusterName, managedZkServers, range } from '../api/cluster';
+import type { BrokerCluster, BrokerClusterStatus } from '../api/types';
+import { clusterName, managedZkServers, range, zkPath } from '../api/cluster';
 import { checkSpec, expandableClaims } from '../api/spec-checks';
 import { brokerIndexOf, MAX_BROKERS, names } from '../metadata/names';
 import { ANNOTATION_PAUSE, LABEL_ROLE, type Role } from '../metadata/labels';
@@ -24,8 +24,12 @@ import { planHealing, stallTimeoutMs } from './election-healing';
 import { planLostNodes, type LostNodeStep } from './lost-nodes';
 import { detachedSlave } from './detached-slave';
 
-/** Safety net for missed watch events. */
-export const RESYNC_MS = 5 * 60_000;
+/**
+ * Safety net for missed watch events, and how soon a changed credentials
+ * Secret is seen: Secrets are read by name, never watched (the operator may
+ * not list them), so a quiet cluster is looked at this often.
+ */
+export const RESYNC_MS = 30_000;
 /** While pods start or roll. */
 export const PROGRESS_MS = 5_000;
 /** While the spec cannot be applied. */
@@ -56,6 +60,17 @@ export interface Plan {
   remember: Pick<ClusterMemory, 'warned' | 'transition'>;
   /** Create <name>-credentials with new random passwords (before anything else is applied). */
   generateCredentials: boolean;
+}
+
+/** The Secret's zookeeper-password is not the one the group znode was made with: a restarted broker could not join. */
+function zkPasswordChanged(c: BrokerCluster, secret: string): Problem {
+  return {
+    reason: 'ZooKeeperPasswordChanged',
+    field: `Secret ${secret}`,
+    message:
+      `zookeeper-password is not the one the group znode ${zkPath(c)} was made with, so no restarted broker could join it; ` +
+      'put the previous value back, or add the new digest to the znode ACL first (docs/security.md, ZooKeeper access control)',
+  };
 }
 
 /** Why the cluster's logins cannot be read from a Secret the user named (or one the operator made and someone changed). */
@@ -167,6 +182,7 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const check = checkSpec(c, o.facts);
   const badCredentials = credentialsProblem(o.credentials);
   if (badCredentials) check.blocking.push(badCredentials);
+  if (o.zkGroup === 'changed' && o.credentials.state === 'found') check.blocking.push(zkPasswordChanged(c, o.credentials.credentials.secret));
   const blocked = check.blocking.length > 0;
   const paused = c.metadata.annotations?.[ANNOTATION_PAUSE] === 'true';
   // The generated Secret is made first; nothing is applied before the logins are known.

@@ -5,7 +5,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
 import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
-import { ANNOTATION_RESTART, ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
+import { ANNOTATION_CREDENTIALS, ANNOTATION_RESTART, ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
 import { renderNodeEnv } from './broker-config';
 import { ownedMeta } from './object-meta';
 import { restartRequest, revisionOf } from './revision';
@@ -92,6 +92,11 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
   // takes effect only through a restart, and so does a changed Secret.
   const restart = restartRequest(c.metadata.annotations, ANNOTATION_RESTART);
   const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...(creds ? [{ credentials: creds.version }] : []), ...restart.parts);
-  const annotations = { ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined), ...restart.annotations, [ANNOTATION_REVISION]: revision };
+  const annotations: Record<string, string> = {
+    ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined),
+    ...restart.annotations,
+    [ANNOTATION_REVISION]: revision,
+  };
+  if (creds) annotations[ANNOTATION_CREDENTIALS] = creds.version;
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { ACL, type Client, CreateMode, createClient, Exception, Id, Permission } from 'node-zookeeper-client';
 import { zkPath } from '../../src/api/cluster';
 import { client, NAME, NS, PORTS, type FeatureBrokers } from '../support/feature-brokers';
@@ -186,6 +186,35 @@ export function securityFeatures(feat: FeatureBrokers): void {
       }
       const connection = await feat.kube.connection(NAME);
       assert.equal(connection.data?.credentialsSecret, `${NAME}-credentials`);
+    });
+  });
+}
+
+/** Last of the feature cases: it leaves the cluster blocked on a changed Secret. */
+export function zookeeperPasswordChange(feat: FeatureBrokers): void {
+  describe('a changed zookeeper-password', () => {
+    test('is refused before any broker restarts: the Warning names the Secret, and no pod is deleted', async () => {
+      const pods = async () =>
+        (await feat.kube.items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker'])).map((p) => p.metadata?.uid).sort();
+      const before = await pods();
+      assert.equal(before.length, 3);
+      const b64 = Buffer.from('another-password-entirely-0000000').toString('base64');
+      await feat.kube.k(['-n', NS, 'patch', 'secret', `${NAME}-credentials`, '--type=merge', '-p', JSON.stringify({ data: { 'zookeeper-password': b64 } })]);
+      await feat.kube.untilCluster(
+        NAME,
+        (bc) => {
+          const w = bc.status?.conditions?.find((c) => c.type === 'Warning');
+          assert.equal(w?.reason, 'ZooKeeperPasswordChanged', JSON.stringify(w));
+          assert.match(w?.message ?? '', /Secret feat-credentials: zookeeper-password is not the one the group znode .* was made with/);
+        },
+        // Secrets are not watched: the next reconcile comes within the 30 s a read is kept.
+        { timeoutMs: 90_000, intervalMs: 500, what: 'the Warning about the changed password' },
+      );
+      assert.deepEqual(await pods(), before, 'no broker pod was restarted onto the new password');
+      assert.equal(
+        (await feat.kube.events(NAME, 'InvalidSpec')).some((e) => /ZooKeeper|zookeeper-password/.test(e.note ?? '')),
+        true,
+      );
     });
   });
 }

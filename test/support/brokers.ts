@@ -66,8 +66,12 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerProcess> {
   const logFile = opts.logFile ?? path.join(opts.dataDir, 'broker.log');
   mkdirSync(path.dirname(logFile), { recursive: true });
 
+  // Each broker its own TMPDIR, as each pod has its own /tmp: the entrypoint's conf copy lives there.
+  const runDir = path.join(opts.dataDir, 'run');
+  mkdirSync(runDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    TMPDIR: runDir,
     ACTIVEMQ_HOME: home,
     AMQ_CONFIG_DIR: opts.configDir,
     AMQ_DATA_DIR: opts.dataDir,
