@@ -1,9 +1,10 @@
 // Observe: one snapshot of everything a reconcile decides from. Reads come
 // from the caches, the election source and the replication guard; the only
 // extra reads are StorageClasses (the one the spec names, and those of broker
-// claims smaller than spec.persistence.size), the credentials Secret and, while the managed ensemble
-// rolls, its servers' modes, and the nodes of pods that are not Ready (with
-// their claims' volumes where such a node is not Ready either).
+// claims smaller than spec.persistence.size), the credentials Secret, the
+// group znode's ACL while brokers run an older Secret, and, while the managed
+// ensemble rolls, its servers' modes, and the nodes of pods that are not Ready
+// (with their claims' volumes where such a node is not Ready either).
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { KIND } from '../api/group';
 import { withDefaults } from '../api/defaults';
@@ -95,14 +96,15 @@ const readClusterObject = <T>(d: ObserveDeps, kind: 'Node' | 'PersistentVolume',
 
 /**
  * How long a StorageClass or Secret read is reused: a master switch must not
- * wait behind reads on every reconcile. A Secret the operator creates is
- * forgotten at once (forgetRead), and a changed one is seen within this time.
+ * wait behind reads on every reconcile, and a changed Secret is seen within
+ * this time.
  */
 export const READ_TTL_MS = 30_000;
 type KeptRead = { at: number; read: Promise<unknown> };
 const keptReads = new WeakMap<ObserveDeps, Map<string, KeptRead>>();
 
-function keptRead<T>(d: ObserveDeps, key: string, read: () => Promise<T>): Promise<T> {
+/** keep: whether a result is reused (a failed read never is). */
+function keptRead<T>(d: ObserveDeps, key: string, read: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {
   const kept = keptReads.get(d) ?? new Map<string, KeptRead>();
   keptReads.set(d, kept);
   const now = d.now().getTime();
@@ -110,14 +112,11 @@ function keptRead<T>(d: ObserveDeps, key: string, read: () => Promise<T>): Promi
   if (k && now - k.at < READ_TTL_MS) return k.read as Promise<T>;
   const p = read();
   kept.set(key, { at: now, read: p });
-  // A failed read is not kept.
-  p.catch(() => kept.delete(key));
+  p.then(
+    (v) => keep(v) || kept.delete(key),
+    () => kept.delete(key),
+  );
   return p;
-}
-
-/** Drops a kept read, so the next reconcile reads again (after the operator wrote the object). */
-export function forgetRead(d: ObserveDeps, kind: string, namespace: string | undefined, name: string): void {
-  keptReads.get(d)?.delete(pathOf(kind, namespace, name));
 }
 
 async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Promise<SpecFacts> {
@@ -133,12 +132,13 @@ async function specFacts(d: ObserveDeps, c: BrokerCluster, live: LiveLookup): Pr
  * read, or ZooKeeper not answering) is not a reason to stop.
  */
 async function zkGroupFacts(d: ObserveDeps, c: BrokerCluster, creds: CredentialsFacts, live: LiveLookup): Promise<GroupDigest | undefined> {
-  if (!d.groupDigest || creds.state !== 'found' || creds.credentials.zookeeperPassword === undefined) return undefined;
+  const read = d.groupDigest;
+  if (!read || creds.state !== 'found' || creds.credentials.zookeeperPassword === undefined) return undefined;
   const { version, zookeeperPassword } = creds.credentials;
   const pods = range(c.spec.replicas).map((i) => live<V1Pod>('Pod', names.brokerPod(clusterName(c), i)));
   if (!pods.some((p) => p && p.metadata?.annotations?.[ANNOTATION_CREDENTIALS] !== version)) return undefined;
   try {
-    return await keptRead(d, `zookeeper-acl:${c.metadata.uid}:${version}`, () => d.groupDigest?.(c, zookeeperPassword) ?? Promise.resolve(undefined));
+    return await keptRead(d, `zookeeper-acl:${c.metadata.uid}:${version}`, () => read(c, zookeeperPassword));
   } catch {
     return undefined;
   }
@@ -148,12 +148,14 @@ async function zkGroupFacts(d: ObserveDeps, c: BrokerCluster, creds: Credentials
 async function credentialsFacts(d: ObserveDeps, c: BrokerCluster): Promise<CredentialsFacts> {
   const { name, generated } = credentialsSecretOf(c);
   const path = pathOf('Secret', c.metadata.namespace, name);
-  const secret = await keptRead(d, path, () => unlessMissing(d.kube.rest.get<V1Secret>(path)));
-  if (!secret) {
-    // Not kept: it is about to be created, by the operator or by a person.
-    forgetRead(d, 'Secret', c.metadata.namespace, name);
-    return { state: 'missing', secret: name, generated };
-  }
+  // A missing Secret is not kept: it is about to be created, by the operator or by a person.
+  const secret = await keptRead(
+    d,
+    path,
+    () => unlessMissing(d.kube.rest.get<V1Secret>(path)),
+    (s) => s !== undefined,
+  );
+  if (!secret) return { state: 'missing', secret: name, generated };
   const read = readCredentials(secret);
   return 'credentials' in read
     ? { state: 'found', credentials: read.credentials }

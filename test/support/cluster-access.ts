@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { EventsV1Event, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { BrokerCluster, Condition } from '../../src/api/types';
-import type { Login } from '../../src/model/credentials';
+import type { ClusterCredentials, Login } from '../../src/model/credentials';
 import { readCredentials } from '../../src/resources/credentials-secret';
 import { eventually } from './eventually';
 import { kubectl, kubectlOk, type Result } from './kubectl';
@@ -54,6 +54,8 @@ export interface ClusterAccess {
   connection(name: string, namespace?: string): Promise<V1ConfigMap>;
   /** The published failover URL, made local (localUrl). */
   localFailoverUrl(name: string, namespace?: string): Promise<string>;
+  /** A credentials Secret, decoded once it exists; fails naming the keys it lacks. */
+  credentials(secret: string, namespace?: string): Promise<ClusterCredentials>;
   /** The logins in the Secret the connection ConfigMap names. */
   logins(name: string, namespace?: string): Promise<{ app: Login; admin: Login }>;
   /**
@@ -79,6 +81,11 @@ export function clusterAccess(kubeconfig: string | (() => string), namespace = '
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json'])) as T;
   const items = async <T>(args: string[]): Promise<T[]> => (await getJson<{ items: T[] }>(args)).items;
   const cluster = (name: string, ns = namespace) => getJson<BrokerCluster>(['-n', ns, 'get', 'brokercluster', name]);
+  const credentials = async (secret: string, ns = namespace): Promise<ClusterCredentials> => {
+    const read = readCredentials(await eventually(() => getJson<V1Secret>(['-n', ns, 'get', 'secret', secret]), { what: `${ns}/${secret}`, intervalMs: 200 }));
+    if (!('credentials' in read)) throw new Error(`Secret ${ns}/${secret} lacks ${read.missingKeys.join(', ')}`);
+    return read.credentials;
+  };
   const connection = (name: string, ns = namespace) =>
     eventually(() => getJson<V1ConfigMap>(['-n', ns, 'get', 'configmap', `${name}-connection`]), { what: `${ns}/${name}-connection` });
   return {
@@ -101,11 +108,10 @@ export function clusterAccess(kubeconfig: string | (() => string), namespace = '
       items<EventsV1Event>(['-n', ns, 'get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${name},reason=${reason}`]),
     connection,
     localFailoverUrl: async (name, ns = namespace) => localUrl((await connection(name, ns)).data?.failoverUrl ?? '', name, ns),
+    credentials,
     logins: async (name, ns = namespace) => {
-      const secret = (await connection(name, ns)).data?.credentialsSecret ?? '';
-      const read = readCredentials(await eventually(() => getJson<V1Secret>(['-n', ns, 'get', 'secret', secret]), { what: `${ns}/${secret}` }));
-      if (!('credentials' in read)) throw new Error(`Secret ${ns}/${secret} lacks ${read.missingKeys.join(', ')}`);
-      return { app: read.credentials.app, admin: read.credentials.admin };
+      const { app, admin } = await credentials((await connection(name, ns)).data?.credentialsSecret ?? '', ns);
+      return { app, admin };
     },
     settledMaster: (name, { namespace: ns, not, agrees, ...wait } = {}) =>
       eventually(
