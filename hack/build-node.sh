@@ -10,7 +10,8 @@
 # Prints the directory holding the binaries. Needs root (apt-get).
 source "$(dirname "$0")/lib.sh"
 
-DEB_PACKAGES=(containerd runc containernetworking-plugins conntrack iptables buildah mmdebstrap)
+# openssl: the key store of brokers run from the host with TLS, and the test certificates.
+DEB_PACKAGES=(containerd runc containernetworking-plugins conntrack iptables buildah mmdebstrap openssl)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

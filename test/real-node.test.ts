@@ -15,6 +15,7 @@ import { eventually } from './support/eventually';
 import { consumeAll, loginEnv, runClient, stopClients } from './support/jms-client';
 import { clusterHostsFile, getPod, killContainer } from './support/real-node';
 import { checkServiceFollowedZk, ServiceObserver, ZkObserver } from './support/observers';
+import { issue, makeCa, trustEnv, trustStore } from './support/certs';
 import { loadKubeConfig } from '../src/kube/client';
 
 const NS = 'amq';
@@ -508,5 +509,51 @@ describe('on the real node', () => {
     assert.equal(sendErrors, 0);
     assert.deepEqual(failures, [], 'no client run failed');
     assert.deepEqual(lost, [], await storeErrors());
+  });
+
+  test('TLS turned on: the brokers roll onto the certificate from their image, the operator checks them over https by their pod names, what was sent over tcp:// is received over ssl://', async () => {
+    const plain = await client();
+    const sent = await runClient(['produce', '--url', plain.url, '--queue', 'real.tls', '--count', '300', '--persistent', '--timeout-ms', '120000'], {
+      env: plain.env,
+    }).done;
+    assert.equal(sent.acked, 300);
+    const ca = makeCa('amq-keeper real-node CA');
+    const cert = issue(ca, NAME, [`*.${NS}.svc`, `*.${NAME}-broker-hs.${NS}.svc`]);
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: `${NAME}-tls`, namespace: NS },
+      stringData: { 'tls.crt': cert.crt, 'tls.key': cert.key, 'ca.crt': ca.crt },
+    });
+    const t0 = Date.now();
+    await k(['-n', NS, 'patch', 'bc', NAME, '--type=merge', '-p', JSON.stringify({ spec: { tls: { secretName: `${NAME}-tls` } } })]);
+    // Each restart waits for the slaves to be proved in sync through the new master's https console: the roll ends only if those checks pass.
+    await eventually(
+      async () => {
+        const pods = await items<V1Pod>(['-n', NS, 'get', 'pods', '-l', 'amqkeeper.io/component=broker']);
+        assert.equal(pods.length, 3);
+        for (const p of pods) {
+          assert.ok(p.metadata?.annotations?.['amqkeeper.io/tls'], `${p.metadata?.name} made with the certificate`);
+          assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${p.metadata?.name} Ready`);
+        }
+        const inSync = await kube.condition(NAME, 'ReplicasInSync');
+        assert.equal(inSync?.status, 'True', `ReplicasInSync: ${inSync?.message}`);
+      },
+      { timeoutMs: 420_000, intervalMs: 1000, what: 'every broker rolled onto TLS, the slaves in sync', explain },
+    );
+    const rollMs = Date.now() - t0;
+    const secure = await client();
+    assert.match(secure.url, /^failover:\(ssl:\/\//);
+    const caPublished = (await kube.connection(NAME)).data?.['ca.crt'] ?? '';
+    assert.equal(caPublished, ca.crt);
+    const trust = trustEnv(trustStore(caPublished, 'real-node'), 'real-node').JAVA_TOOL_OPTIONS;
+    const env = { ...secure.env, JAVA_TOOL_OPTIONS: `${secure.env.JAVA_TOOL_OPTIONS} ${trust}` };
+    const got = await consumeAll(secure.url, 'real.tls', 300, restartMaster, { env });
+    console.log(
+      `# real node TLS on (roll ${rollMs} ms): sent 300 over tcp://, received ${got.distinct} over ssl://, duplicates ${got.duplicates}, lost ${got.lost.length}`,
+    );
+    assert.deepEqual(got.lost, [], await storeErrors());
+    assert.equal(got.distinct, 300);
   });
 });

@@ -22,6 +22,11 @@
 #                                     AMQ_ZK_PASSWORD for the activemq.xml's
 #                                     zkPassword="${AMQ_ZK_PASSWORD}"; needed
 #                                     when the activemq.xml names it
+# The certificate (the spec.tls Secret volume at $AMQ_TLS_DIR), when the
+# activemq.xml asks for TLS:
+#   tls.crt, tls.key                  PEM chain and key; made into a PKCS#12 key
+#                                     store for OpenWire ssl:// and the console's
+#                                     https, with openssl, at each start
 # From them the script writes users.properties and jetty-realm.properties
 # into $TMPDIR/amq-keeper-conf, made anew at each start, never onto the data
 # volume.
@@ -32,6 +37,7 @@
 #   AMQ_DATA_DIR          LevelDB, scheduler, logs, tmp (default /var/lib/activemq)
 #   AMQ_CONFIG_DIR        see above (default /etc/amq-keeper)
 #   AMQ_CREDENTIALS_DIR   see above (default /etc/amq-keeper/credentials)
+#   AMQ_TLS_DIR           see above (default /etc/amq-keeper/tls)
 #   AMQ_HOSTNAME_OVERRIDE if set, replaces the hostname attribute of
 #                         <replicatedLevelDB> (adds it when absent)
 #   AMQ_HEAP_OPTS         default "-Xms64m -Xmx256m"
@@ -55,6 +61,7 @@ ACTIVEMQ_HOME="${ACTIVEMQ_HOME:-/opt/activemq}"
 AMQ_DATA_DIR="${AMQ_DATA_DIR:-/var/lib/activemq}"
 AMQ_CONFIG_DIR="${AMQ_CONFIG_DIR:-/etc/amq-keeper}"
 AMQ_CREDENTIALS_DIR="${AMQ_CREDENTIALS_DIR:-/etc/amq-keeper/credentials}"
+AMQ_TLS_DIR="${AMQ_TLS_DIR:-/etc/amq-keeper/tls}"
 AMQ_HEAP_OPTS="${AMQ_HEAP_OPTS:--Xms64m -Xmx256m}"
 
 if [ -z "${AMQ_NODE_INDEX:-}" ]; then
@@ -192,6 +199,26 @@ elif grep -qF '${AMQ_ZK_PASSWORD}' "$CONF/activemq.xml"; then
   fail "$XML_SRC sets zkPassword=\"\${AMQ_ZK_PASSWORD}\" but $AMQ_CREDENTIALS_DIR/zookeeper/password is missing (the credentials Secret needs the key zookeeper-password)"
 fi
 
+# TLS (spec.tls): the Secret volume's PEM certificate chain and key become a
+# PKCS#12 key store in $CONF/tls, under a password made here and known only to
+# this process's environment (activemq.xml says "${AMQ_TLS_KEYSTORE_PASSWORD}").
+# shellcheck disable=SC2016 # grep looks for the literal placeholder
+if grep -qF '${AMQ_TLS_KEYSTORE_PASSWORD}' "$CONF/activemq.xml"; then
+  for f in tls.crt tls.key; do
+    [ -s "$AMQ_TLS_DIR/$f" ] || fail "$XML_SRC asks for TLS but $AMQ_TLS_DIR/$f is missing or empty (is the spec.tls Secret mounted at AMQ_TLS_DIR=$AMQ_TLS_DIR?)"
+  done
+  command -v openssl >/dev/null || fail "openssl not found: it turns $AMQ_TLS_DIR/tls.crt and tls.key into the broker's key store"
+  AMQ_TLS_KEYSTORE_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')"
+  export AMQ_TLS_KEYSTORE_PASSWORD
+  mkdir -m 0700 "$CONF/tls"
+  # The password goes through the environment, never the command line.
+  if ! err="$(openssl pkcs12 -export -in "$AMQ_TLS_DIR/tls.crt" -inkey "$AMQ_TLS_DIR/tls.key" -name broker \
+        -out "$CONF/tls/keystore.p12" -passout env:AMQ_TLS_KEYSTORE_PASSWORD 2>&1)"; then
+    fail "cannot make a key store from $AMQ_TLS_DIR/tls.crt and tls.key (do they belong together, PEM-encoded?): $err"
+  fi
+  info "TLS: $(openssl x509 -in "$AMQ_TLS_DIR/tls.crt" -noout -subject -enddate | tr '\n' ' ')"
+fi
+
 # The JVM flags bin/activemq (5.16.x) passes on Java 9+, plus two for LevelDB.
 JDK_FLAGS=(
   --add-reads=java.xml=java.logging
@@ -224,7 +251,7 @@ HEAP=($AMQ_HEAP_OPTS)
 EXTRA=(${JAVA_OPTS:-})
 
 cd "$CONF"   # logging.properties is given relative, as bin/activemq does
-info "node $i ($AMQ_POD_NAME): openwire $AMQ_OPENWIRE_PORT, replication $AMQ_REPLICATION_PORT, console 0.0.0.0:$AMQ_CONSOLE_PORT, metrics ${AMQ_METRICS_PORT:-off}, data $AMQ_DATA_DIR"
+info "node $i ($AMQ_POD_NAME): openwire $AMQ_OPENWIRE_PORT${AMQ_TLS_KEYSTORE_PASSWORD:+ (TLS)}, replication $AMQ_REPLICATION_PORT, console 0.0.0.0:$AMQ_CONSOLE_PORT, metrics ${AMQ_METRICS_PORT:-off}, data $AMQ_DATA_DIR"
 exec "$JAVA_CMD" "${HEAP[@]}" \
   "${METRICS_AGENT[@]}" \
   -Djava.util.logging.config.file=logging.properties \

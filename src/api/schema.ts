@@ -667,6 +667,36 @@ export const brokerClusterSpecSchema = {
         },
       },
     },
+    tls: {
+      type: 'object',
+      description:
+        'TLS for OpenWire and the web console, from a Secret in the kubernetes.io/tls layout (tls.crt, tls.key, and ca.crt ' +
+        'when the issuer is not publicly trusted), such as cert-manager issues. OpenWire listens on ssl:// on the ' +
+        'spec.ports.openwire ports, the console and Jolokia on https://, the published URLs say ssl:// and ' +
+        "<name>-connection carries ca.crt for the clients' trust store. A changed Secret (a renewed certificate) rolls " +
+        'the brokers. Replication and ZooKeeper stay plain TCP. See docs/security.md.',
+      required: ['secretName'],
+      properties: {
+        secretName: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          description:
+            'The Secret in the cluster namespace with tls.crt (the certificate chain, the broker certificate first) and ' +
+            'tls.key (its private key, PEM, PKCS#1, PKCS#8 or SEC1); ca.crt (optional) is what clients and the operator ' +
+            'trust. The certificate must name the addresses clients use: *.<namespace>.svc (node and master Services) ' +
+            'and *.<name>-broker-hs.<namespace>.svc (the pods, where the operator checks replication).',
+        },
+        plainOpenWirePort: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          description:
+            'Keep plain tcp:// OpenWire as well, node i on base+i (for clients not yet moved to TLS); published as ' + 'plainFailoverUrl. Unset: TLS only.',
+        },
+      },
+    },
     jvmOptions: {
       type: 'string',
       maxLength: 1024,
@@ -767,6 +797,22 @@ export const brokerClusterSpecSchema = {
     {
       rule: '!self.metrics.enabled || self.metrics.port + self.replicas - 1 <= 65535',
       message: 'spec.metrics.port: base+replicas-1 must not exceed 65535; lower spec.metrics.port.',
+    },
+    {
+      rule: '!has(self.tls) || !has(self.tls.plainOpenWirePort) || self.tls.plainOpenWirePort + self.replicas - 1 <= 65535',
+      message: 'spec.tls.plainOpenWirePort: base+replicas-1 must not exceed 65535; lower it.',
+    },
+    ...(['openwire', 'console', 'replication'] as const).map((other) => ({
+      rule:
+        '!has(self.tls) || !has(self.tls.plainOpenWirePort) || ' +
+        `self.tls.plainOpenWirePort + self.replicas <= self.ports.${other} || self.ports.${other} + self.replicas <= self.tls.plainOpenWirePort`,
+      message: `spec.tls.plainOpenWirePort and spec.ports.${other}: the per-node ranges base..base+replicas-1 overlap; move spec.tls.plainOpenWirePort.`,
+    })),
+    {
+      rule:
+        '!has(self.tls) || !has(self.tls.plainOpenWirePort) || !self.metrics.enabled || ' +
+        'self.tls.plainOpenWirePort + self.replicas <= self.metrics.port || self.metrics.port + self.replicas <= self.tls.plainOpenWirePort',
+      message: 'spec.tls.plainOpenWirePort and spec.metrics.port: the per-node ranges base..base+replicas-1 overlap; move one of them.',
     },
     ...(['openwire', 'console', 'replication'] as const).map((other) => ({
       rule: `!self.metrics.enabled || self.metrics.port + self.replicas <= self.ports.${other} || self.ports.${other} + self.replicas <= self.metrics.port`,

@@ -1,7 +1,7 @@
 // Observe: one snapshot of everything a reconcile decides from. Reads come
 // from the caches, the election source and the replication guard; the only
 // extra reads are StorageClasses (the one the spec names, and those of broker
-// claims smaller than spec.persistence.size), the credentials Secret, the
+// claims smaller than spec.persistence.size), the credentials and TLS Secrets, the
 // group znode's ACL while brokers run an older Secret, and, while the managed
 // ensemble rolls, its servers' modes, and the nodes of pods that are not Ready
 // (with their claims' volumes where such a node is not Ready either).
@@ -29,12 +29,17 @@ import { names } from '../metadata/names';
 import { ANNOTATION_CREDENTIALS } from '../metadata/labels';
 import type { ClusterCredentials } from '../model/credentials';
 import { credentialsSecretOf, readCredentials } from '../resources/credentials-secret';
+import type { ClusterTls } from '../model/tls';
+import { readTls } from '../resources/broker-tls';
 
 /** The cluster's logins, or why there are none yet. */
 export type CredentialsFacts =
   | { state: 'found'; credentials: ClusterCredentials }
   | { state: 'missing'; secret: string; generated: boolean }
   | { state: 'invalid'; secret: string; generated: boolean; missingKeys: string[] };
+
+/** The certificate's Secret (spec.tls), or why it cannot be used; undefined without spec.tls. */
+export type TlsFacts = { state: 'found'; tls: ClusterTls } | { state: 'missing'; secret: string } | { state: 'invalid'; secret: string; missingKeys: string[] };
 
 /** The live copy of an owned object in the cluster's namespace, from the caches. */
 export type LiveLookup = <T extends KubernetesObject>(kind: string, name: string) => T | undefined;
@@ -55,6 +60,7 @@ export interface Observation {
   /** Where the operator runs, for the NetworkPolicies; undefined when not known. */
   operator?: OperatorPeer;
   credentials: CredentialsFacts;
+  tls?: TlsFacts;
   /**
    * Whether the Secret's zookeeper-password still opens the group znode; read
    * only while some broker pod runs an older version of the Secret.
@@ -144,22 +150,35 @@ async function zkGroupFacts(d: ObserveDeps, c: BrokerCluster, creds: Credentials
   }
 }
 
-/** The cluster's credentials Secret, read by name (the operator never lists Secrets). */
-async function credentialsFacts(d: ObserveDeps, c: BrokerCluster): Promise<CredentialsFacts> {
-  const { name, generated } = credentialsSecretOf(c);
+/** A Secret of the cluster's namespace, read by name (the operator never lists Secrets). */
+function readSecret(d: ObserveDeps, c: BrokerCluster, name: string): Promise<V1Secret | undefined> {
   const path = pathOf('Secret', c.metadata.namespace, name);
   // A missing Secret is not kept: it is about to be created, by the operator or by a person.
-  const secret = await keptRead(
+  return keptRead(
     d,
     path,
     () => unlessMissing(d.kube.rest.get<V1Secret>(path)),
     (s) => s !== undefined,
   );
+}
+
+async function credentialsFacts(d: ObserveDeps, c: BrokerCluster): Promise<CredentialsFacts> {
+  const { name, generated } = credentialsSecretOf(c);
+  const secret = await readSecret(d, c, name);
   if (!secret) return { state: 'missing', secret: name, generated };
   const read = readCredentials(secret);
   return 'credentials' in read
     ? { state: 'found', credentials: read.credentials }
     : { state: 'invalid', secret: name, generated, missingKeys: read.missingKeys };
+}
+
+async function tlsFacts(d: ObserveDeps, c: BrokerCluster): Promise<TlsFacts | undefined> {
+  const name = c.spec.tls?.secretName;
+  if (name === undefined) return undefined;
+  const secret = await readSecret(d, c, name);
+  if (!secret) return { state: 'missing', secret: name };
+  const read = readTls(secret);
+  return 'tls' in read ? { state: 'found', tls: read.tls } : { state: 'invalid', secret: name, missingKeys: read.missingKeys };
 }
 
 export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: ClusterMemory): Promise<Observation> {
@@ -168,16 +187,19 @@ export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: Clu
   const election = d.election.observe(c);
   const live: LiveLookup = (kind, name) => d.cache.get(kind, namespace, name);
   const credentials = await credentialsFacts(d, c);
+  const tls = await tlsFacts(d, c);
+  const consoleAccess = credentials.state === 'found' ? { admin: credentials.credentials.admin, tls: tls?.state === 'found' ? tls.tls : undefined } : undefined;
   return {
     cluster: c,
     live,
     facts: await specFacts(d, c, live),
     election,
     // Also while the spec is refused: a slave that rejoined is brought in sync whatever the spec says.
-    sync: d.replication?.check(c, election, credentials.state === 'found' ? credentials.credentials.admin : undefined),
+    sync: d.replication?.check(c, election, consoleAccess),
     zkModes: await zkModes(c, live),
     podNodes: await podNodes(c, live, (kind, name) => readClusterObject(d, kind, name)),
     credentials,
+    tls,
     zkGroup: await zkGroupFacts(d, c, credentials, live),
     operator: d.operator,
     now: d.now(),

@@ -15,7 +15,7 @@ import { computeStatus } from '../status/compute-status';
 import { isPodReady } from '../status/pods';
 import type { ClusterMemory } from './cluster-memory';
 import { childWrites, nextRoll, type RollGuard, type Write } from './child-writes';
-import type { CredentialsFacts, Observation } from './observe';
+import type { CredentialsFacts, Observation, TlsFacts } from './observe';
 import type { Problem } from '../model/problem';
 import { CREDENTIAL_KEYS } from '../model/credentials';
 import type { RollDecision, RollGate } from './roller';
@@ -88,6 +88,23 @@ export function credentialsProblem(f: CredentialsFacts): Problem | undefined {
     reason: 'CredentialsIncomplete',
     field,
     message: `Secret "${f.secret}" has no value for ${f.missingKeys.join(', ')}; add them (every key but ${CREDENTIAL_KEYS.zookeeperPassword} is needed)`,
+  };
+}
+
+/** Why the certificate's Secret (spec.tls.secretName) cannot be used yet. */
+export function tlsProblem(f: TlsFacts | undefined): Problem | undefined {
+  if (!f || f.state === 'found') return undefined;
+  if (f.state === 'missing') {
+    return {
+      reason: 'TlsSecretNotFound',
+      field: 'spec.tls.secretName',
+      message: `Secret "${f.secret}" does not exist in the cluster namespace; create it (kubernetes.io/tls: tls.crt, tls.key, and ca.crt), for example with a cert-manager Certificate, or remove spec.tls`,
+    };
+  }
+  return {
+    reason: 'TlsSecretIncomplete',
+    field: 'spec.tls.secretName',
+    message: `Secret "${f.secret}" has no ${f.missingKeys.join(', ')}; it needs the kubernetes.io/tls keys tls.crt and tls.key (ca.crt optional)`,
   };
 }
 
@@ -178,10 +195,20 @@ export function plan(o: Observation, memory: ClusterMemory): Plan {
   const brokerPods = range(c.spec.replicas).map((i) => names.brokerPod(name, i));
   const roles = rolesOf(o, [...brokerPods, ...leaving.map((i) => names.brokerPod(name, i))]);
   const credentials = o.credentials.state === 'found' ? o.credentials.credentials : undefined;
-  const desired = desiredState(c, { masterIndex: election?.known ? election.master?.index : undefined, roles, leaving, operator: o.operator, credentials });
+  const tls = o.tls?.state === 'found' ? o.tls.tls : undefined;
+  const desired = desiredState(c, {
+    masterIndex: election?.known ? election.master?.index : undefined,
+    roles,
+    leaving,
+    operator: o.operator,
+    credentials,
+    tls,
+  });
   const check = checkSpec(c, o.facts);
   const badCredentials = credentialsProblem(o.credentials);
   if (badCredentials) check.blocking.push(badCredentials);
+  const badTls = tlsProblem(o.tls);
+  if (badTls) check.blocking.push(badTls);
   if (o.zkGroup === 'changed' && o.credentials.state === 'found') check.blocking.push(zkPasswordChanged(c, o.credentials.credentials.secret));
   const blocked = check.blocking.length > 0;
   const paused = c.metadata.annotations?.[ANNOTATION_PAUSE] === 'true';

@@ -9,6 +9,8 @@ export const ANNOTATION_REVISION = `${GROUP}/revision`;
 export const ANNOTATION_APPLIED = `${GROUP}/applied`;
 /** On broker pods: the version (uid/resourceVersion) of the credentials Secret they were made with. */
 export const ANNOTATION_CREDENTIALS = `${GROUP}/credentials`;
+/** On broker pods: the version (uid/resourceVersion) of the TLS Secret they were made with. */
+export const ANNOTATION_TLS = `${GROUP}/tls`;
 /** On a BrokerCluster: "true" stops every write but the master Service switch. */
 export const ANNOTATION_PAUSE = `${GROUP}/pause-reconcile`;
 /** On a BrokerCluster: a new value rolls every broker (or ZooKeeper server) once. */

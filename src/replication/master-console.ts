@@ -49,11 +49,13 @@ export class MasterConsole {
   constructor(
     /** The cluster's admin user: the console's login, and the checkpoint's sender. */
     private readonly admin: ConsoleCredentials,
-    /** http://host:port/api/jolokia/ of the master's console. */
+    /** http(s)://host:port/api/jolokia/ of the master's console. */
     readonly url: string,
     brokerName: string,
+    /** The CA its https certificate must chain to (spec.tls); undefined: the system's roots. */
+    ca?: string,
   ) {
-    this.jolokia = new JolokiaClient(admin);
+    this.jolokia = new JolokiaClient(admin, ca);
     this.broker = `org.apache.activemq:type=Broker,brokerName=${objectNamePart(brokerName)}`;
     this.queue = `${this.broker},destinationType=Queue,destinationName=${CHECKPOINT_QUEUE}`;
     this.store = `${this.broker},service=PersistenceAdapter,instanceName=*,view=Replication`;

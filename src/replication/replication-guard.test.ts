@@ -68,10 +68,10 @@ test('slaves proven in sync before ZooKeeper was lost are proven again once it i
     const done = new Promise<void>((resolve) => {
       checked = resolve;
     });
-    const now = guard.check(c, snap, ADMIN);
+    const now = guard.check(c, snap, { admin: ADMIN });
     const settled = async () => {
       await done;
-      return guard.check(c, snap, ADMIN);
+      return guard.check(c, snap, { admin: ADMIN });
     };
     return { now, settled };
   };
@@ -81,7 +81,7 @@ test('slaves proven in sync before ZooKeeper was lost are proven again once it i
   assert.equal((await first.settled())?.inSync, true);
   assert.equal(checkpoints, 1);
 
-  assert.equal(guard.check(c, { ...snap, connected: false }, ADMIN), undefined, 'no verdict without ZooKeeper');
+  assert.equal(guard.check(c, { ...snap, connected: false }, { admin: ADMIN }), undefined, 'no verdict without ZooKeeper');
   const back = look();
   assert.equal(back.now?.inSync, false, 'the same members are not taken as in sync');
   assert.equal(back.now?.reason, 'CheckpointPending');
@@ -105,6 +105,9 @@ test("the admin login goes only to the elected pod's own name, or a host trusted
   assert.ok('url' in consoleUrl(c, 1, 'tcp://127.0.0.1:63632', LOCAL));
   const n = consoleUrl(c, 1, `tcp://${own}:63632`, new Set());
   assert.ok('url' in n ? n.url.startsWith('http://xl-broker-1.') : assert.fail(n.error));
+  // With spec.tls only https: the certificate must then name the pod too.
+  const tls = consoleUrl(cluster({ tls: { secretName: 'xl-tls' } }), 1, `tcp://${own}:63632`, new Set());
+  assert.equal('url' in tls ? tls.url : tls.error, `https://${own}:8162/api/jolokia/`);
 });
 
 test('no request at all to an untrusted address or without the login', () => {
@@ -117,7 +120,7 @@ test('no request at all to an untrusted address or without the login', () => {
     members: [{ pod: 'xl-broker-0', role: 'master', memberId: '0000000001', address }],
   });
   const guard = new ReplicationGuard(new Set(), createLogger('json', 'error'), () => undefined);
-  assert.equal(guard.check(c, snap('tcp://127.0.0.1:63631'), ADMIN)?.reason, 'ConsoleAddressUntrusted');
+  assert.equal(guard.check(c, snap('tcp://127.0.0.1:63631'), { admin: ADMIN })?.reason, 'ConsoleAddressUntrusted');
   assert.equal(
     new ReplicationGuard(LOCAL, createLogger('json', 'error'), () => undefined).check(c, snap('tcp://127.0.0.1:63631'), undefined)?.reason,
     'NoCredentials',

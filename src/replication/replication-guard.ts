@@ -9,6 +9,13 @@ import type { ElectionSnapshot } from '../model/election';
 import type { Logger } from '../observability/logger';
 import { metrics } from '../observability/metrics';
 import { JolokiaError, type ConsoleCredentials } from './jolokia';
+import type { ClusterTls } from '../model/tls';
+
+/** What the operator needs to talk to a master console: the admin login, and with spec.tls the CA to check it by. */
+export interface ConsoleAccess {
+  admin: ConsoleCredentials;
+  tls?: ClusterTls;
+}
 import { MasterConsole } from './master-console';
 import { checkpointWritten, judgeGroup, judgeView, newSyncState, type GroupFacts, type SyncState, type SyncVerdict } from './replica-sync';
 
@@ -30,7 +37,8 @@ export function consoleUrl(c: BrokerCluster, index: number, address: string, tru
   if (host !== own && !trusted.has(host)) {
     return { error: `the master registered the host ${host}, not its pod's name ${own}: the operator sends the admin login only there` };
   }
-  return { url: `http://${host}:${nodePorts(c, index).console}/api/jolokia/` };
+  // With spec.tls the console speaks only https, and its certificate must name this host.
+  return { url: `${c.spec.tls ? 'https' : 'http'}://${host}:${nodePorts(c, index).console}/api/jolokia/` };
 }
 
 /** The elected master's member, its console, and who else is in the group; undefined while none serves. */
@@ -89,15 +97,15 @@ export class ReplicationGuard {
    * otherwise whether every slave is in sync. Never waits on a broker: the
    * console is asked in the background and the cluster queued again when it
    * answered, so a master switch is never held up behind a slow console.
-   * admin: the cluster's admin login; undefined while its Secret is not read.
+   * access: the cluster's admin login (and TLS); undefined while its Secret is not read.
    */
-  check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, admin: ConsoleCredentials | undefined): SyncVerdict | undefined {
-    const verdict = this.judge(c, snapshot, admin);
+  check(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, access: ConsoleAccess | undefined): SyncVerdict | undefined {
+    const verdict = this.judge(c, snapshot, access);
     // Which slaves are proved, for each member's inSync in the status.
     return verdict && { ...verdict, covered: [...this.state(c).covered] };
   }
 
-  private judge(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, admin: ConsoleCredentials | undefined): SyncVerdict | undefined {
+  private judge(c: BrokerCluster, snapshot: ElectionSnapshot | undefined, access: ConsoleAccess | undefined): SyncVerdict | undefined {
     if (snapshot && !snapshot.connected) {
       // Cut off from ZooKeeper, a master demotes itself and the slaves stop,
       // while their members may stay listed for a session timeout once the
@@ -108,8 +116,10 @@ export class ReplicationGuard {
     const group = groupFacts(c, snapshot, this.trustedHosts);
     if (!group) return { inSync: false, reason: 'NoMaster', message: 'no elected master to check the slaves against' };
     if ('error' in group) return { inSync: false, reason: 'ConsoleAddressUntrusted', message: group.error, retryInMs: CONSOLE_RETRY_MS };
-    if (!admin)
+    if (!access)
       return { inSync: false, reason: 'NoCredentials', message: 'the admin login is not known yet (credentials Secret)', retryInMs: CONSOLE_RETRY_MS };
+    if (c.spec.tls && !access.tls)
+      return { inSync: false, reason: 'NoCredentials', message: 'the CA of the console is not known yet (spec.tls.secretName)', retryInMs: CONSOLE_RETRY_MS };
     const { facts, url } = group;
     const state = this.state(c);
     const judged = judgeGroup(state, facts);
@@ -117,7 +127,7 @@ export class ReplicationGuard {
     const now = this.now();
     if (!state.probe && now >= state.notBefore) {
       const { namespace = '', name = '' } = c.metadata;
-      state.probe = this.probe(c, state, facts, new MasterConsole(admin, url, c.spec.brokerName)).finally(() => {
+      state.probe = this.probe(c, state, facts, new MasterConsole(access.admin, url, c.spec.brokerName, access.tls?.ca)).finally(() => {
         state.probe = undefined;
         this.enqueue(namespace, name);
       });

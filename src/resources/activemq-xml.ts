@@ -6,6 +6,7 @@ import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
 import { clusterName, durationMs, nodePodHost, nodePorts, storeLimits, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
 import { allGroups, authorizationEntries, JAAS_DOMAIN } from './broker-security';
+import { KEYSTORE_FILE, KEYSTORE_PASSWORD_PLACEHOLDER } from './broker-tls';
 
 const BEANS_NS = 'http://www.springframework.org/schema/beans';
 const CORE_NS = 'http://activemq.apache.org/schema/core';
@@ -215,12 +216,53 @@ export function renderActiveMqXml(c: BrokerCluster, i: number, zkAcl = false): s
   const limits = storeLimits(c);
   usage.ele(CORE_NS, 'storeUsage').ele(CORE_NS, 'storeUsage', { limit: `${limits.storeMb} mb` });
   usage.ele(CORE_NS, 'tempUsage').ele(CORE_NS, 'tempUsage', { limit: `${limits.tempMb} mb` });
-  broker.ele(CORE_NS, 'transportConnectors').ele(CORE_NS, 'transportConnector', {
-    name: 'openwire',
-    uri: `tcp://0.0.0.0:${ports.openwire}?maximumConnections=1000&wireFormat.maxFrameSize=104857600`,
-  });
+  addTransportConnectors(broker, c, i);
   broker.ele(CORE_NS, 'shutdownHooks').ele(BEANS_NS, 'bean', { class: 'org.apache.activemq.hooks.SpringContextHook' });
   // The web console (Jetty); host and port come from jetty.host/jetty.port.
   beans.ele(BEANS_NS, 'import', { resource: 'jetty.xml' });
+  if (c.spec.tls) addConsoleHttps(beans);
   return doc.end({ prettyPrint: true });
+}
+
+const CONNECTOR_OPTIONS = 'maximumConnections=1000&wireFormat.maxFrameSize=104857600';
+
+/** OpenWire on ssl:// with spec.tls (and plain tcp:// beside it only when asked), else tcp://. */
+function addTransportConnectors(broker: XMLBuilder, c: BrokerCluster, i: number): void {
+  const tls = c.spec.tls;
+  const openwire = nodePorts(c, i).openwire;
+  if (tls) {
+    // The key store the entrypoint made from the Secret volume; its password exists only in the pod's environment.
+    broker.ele(CORE_NS, 'sslContext').ele(CORE_NS, 'sslContext', {
+      keyStore: `file:${KEYSTORE_FILE}`,
+      keyStorePassword: KEYSTORE_PASSWORD_PLACEHOLDER,
+      keyStoreType: 'pkcs12',
+    });
+  }
+  const connectors = broker.ele(CORE_NS, 'transportConnectors');
+  connectors.ele(CORE_NS, 'transportConnector', { name: 'openwire', uri: `${tls ? 'ssl' : 'tcp'}://0.0.0.0:${openwire}?${CONNECTOR_OPTIONS}` });
+  if (tls?.plainOpenWirePort !== undefined) {
+    connectors.ele(CORE_NS, 'transportConnector', { name: 'openwire-plain', uri: `tcp://0.0.0.0:${tls.plainOpenWirePort + i}?${CONNECTOR_OPTIONS}` });
+  }
+}
+
+/**
+ * The console on HTTPS only: jetty.xml sets the Server's connectors through
+ * the bean "invokeConnectors"; a later definition of that id replaces it, so
+ * the plain connector is never made.
+ */
+function addConsoleHttps(beans: XMLBuilder): void {
+  const invoke = beans.ele(BEANS_NS, 'bean', { id: 'invokeConnectors', class: 'org.springframework.beans.factory.config.MethodInvokingFactoryBean' });
+  invoke.ele(BEANS_NS, 'property', { name: 'targetObject', ref: 'Server' });
+  invoke.ele(BEANS_NS, 'property', { name: 'targetMethod', value: 'setConnectors' });
+  const connector = invoke
+    .ele(BEANS_NS, 'property', { name: 'arguments' })
+    .ele(BEANS_NS, 'list')
+    .ele(BEANS_NS, 'bean', { class: 'org.eclipse.jetty.server.ServerConnector' });
+  connector.ele(BEANS_NS, 'constructor-arg', { ref: 'Server' });
+  const ssl = connector.ele(BEANS_NS, 'constructor-arg').ele(BEANS_NS, 'bean', { class: 'org.eclipse.jetty.util.ssl.SslContextFactory$Server' });
+  ssl.ele(BEANS_NS, 'property', { name: 'keyStorePath', value: KEYSTORE_FILE });
+  ssl.ele(BEANS_NS, 'property', { name: 'keyStorePassword', value: KEYSTORE_PASSWORD_PLACEHOLDER });
+  ssl.ele(BEANS_NS, 'property', { name: 'keyStoreType', value: 'PKCS12' });
+  connector.ele(BEANS_NS, 'property', { name: 'host', value: "#{systemProperties['jetty.host']}" });
+  connector.ele(BEANS_NS, 'property', { name: 'port', value: "#{systemProperties['jetty.port']}" });
 }

@@ -5,7 +5,16 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
 import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
-import { ANNOTATION_CREDENTIALS, ANNOTATION_RESTART, ANNOTATION_REVISION, componentLabels, LABEL_NODE, LABEL_ROLE, type Role } from '../metadata/labels';
+import {
+  ANNOTATION_CREDENTIALS,
+  ANNOTATION_RESTART,
+  ANNOTATION_TLS,
+  ANNOTATION_REVISION,
+  componentLabels,
+  LABEL_NODE,
+  LABEL_ROLE,
+  type Role,
+} from '../metadata/labels';
 import { renderNodeEnv } from './broker-config';
 import { ownedMeta } from './object-meta';
 import { restartRequest, revisionOf } from './revision';
@@ -13,6 +22,8 @@ import { restrictedContainerSecurity, restrictedPodSecurity, TMP_MOUNT, TMP_VOLU
 import { brokerScheduling } from './scheduling';
 import type { ClusterCredentials } from '../model/credentials';
 import { CREDENTIALS_DIR, credentialsVolume } from './broker-security';
+import type { ClusterTls } from '../model/tls';
+import { TLS_DIR, tlsVolume } from './broker-tls';
 
 export const BROKER_CONFIG_DIR = '/etc/amq-keeper';
 export const BROKER_DATA_DIR = '/var/lib/activemq';
@@ -21,8 +32,9 @@ export const BROKER_READY_COMMAND = '/usr/local/bin/amq-keeper-ready.sh';
 
 type PodSpec = NonNullable<V1Pod['spec']>;
 
-function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials | undefined): V1Container {
+function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials | undefined, tls: ClusterTls | undefined): V1Container {
   const p = nodePorts(c, i);
+  const plain = c.spec.tls?.plainOpenWirePort;
   const metrics = nodeMetricsPort(c, i);
   const env = [
     { name: 'AMQ_NODE_INDEX', value: String(i) },
@@ -37,6 +49,7 @@ function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials 
     env,
     ports: [
       { name: 'openwire', containerPort: p.openwire },
+      ...(plain === undefined ? [] : [{ name: 'openwire-plain', containerPort: plain + i }]),
       { name: 'console', containerPort: p.console },
       { name: 'replication', containerPort: p.replication },
       ...(metrics === undefined ? [] : [{ name: 'metrics', containerPort: metrics }]),
@@ -44,6 +57,7 @@ function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials 
     volumeMounts: [
       { name: 'config', mountPath: BROKER_CONFIG_DIR, readOnly: true },
       ...(creds ? [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
+      ...(tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : []),
       { name: 'data', mountPath: BROKER_DATA_DIR },
       TMP_MOUNT,
     ],
@@ -60,18 +74,20 @@ function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials 
 /**
  * xml: the node's rendered activemq.xml; role: what ZooKeeper last reported
  * for this node, no label while unknown; creds: the cluster's logins (a pod is
- * only ever created with them: the plan waits for the Secret).
+ * only ever created with them: the plan waits for the Secret); tls: the
+ * certificate's Secret, with spec.tls (the plan waits for it too).
  */
-export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: Role, creds?: ClusterCredentials): V1Pod {
+export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: Role, creds?: ClusterCredentials, tls?: ClusterTls): V1Pod {
   const n = clusterName(c);
   const podName = names.brokerPod(n, i);
   const spec: PodSpec = {
     hostname: podName,
     subdomain: names.brokerHeadlessService(n),
-    containers: [brokerContainer(c, i, creds)],
+    containers: [brokerContainer(c, i, creds, tls)],
     volumes: [
       { name: 'config', configMap: { name: names.brokerConfig(n) } },
       ...(creds ? [credentialsVolume(c, creds.secret, creds.zookeeperPassword !== undefined)] : []),
+      ...(tls ? [tlsVolume(c, tls)] : []),
       { name: 'data', persistentVolumeClaim: { claimName: names.brokerPvc(n, i) } },
       TMP_VOLUME,
     ],
@@ -89,14 +105,16 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
   };
   if (role) labels[LABEL_ROLE] = role;
   // The node's configuration is part of its revision: a changed activemq.xml
-  // takes effect only through a restart, and so does a changed Secret.
+  // takes effect only through a restart, and so does a changed Secret (a renewed certificate too).
   const restart = restartRequest(c.metadata.annotations, ANNOTATION_RESTART);
-  const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...(creds ? [{ credentials: creds.version }] : []), ...restart.parts);
+  const secrets = [...(creds ? [{ credentials: creds.version }] : []), ...(tls ? [{ tls: tls.version }] : [])];
+  const revision = revisionOf(spec, xml, renderNodeEnv(c, i), ...secrets, ...restart.parts);
   const annotations: Record<string, string> = {
     ...(c.spec.podTemplate?.annotations as Record<string, string> | undefined),
     ...restart.annotations,
     [ANNOTATION_REVISION]: revision,
   };
   if (creds) annotations[ANNOTATION_CREDENTIALS] = creds.version;
+  if (tls) annotations[ANNOTATION_TLS] = tls.version;
   return { apiVersion: 'v1', kind: 'Pod', metadata: ownedMeta(c, podName, labels, true, annotations), spec };
 }

@@ -31,6 +31,7 @@ export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
   const n = clusterName(c);
   const ports = nodePorts(c, i);
   const metrics = nodeMetricsPort(c, i);
+  const plain = c.spec.tls?.plainOpenWirePort;
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -42,6 +43,7 @@ export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
       publishNotReadyAddresses: true,
       ports: [
         { name: 'openwire', port: ports.openwire, targetPort: ports.openwire },
+        ...(plain === undefined ? [] : [{ name: 'openwire-plain', port: plain + i, targetPort: plain + i }]),
         { name: 'console', port: ports.console, targetPort: ports.console },
         { name: 'replication', port: ports.replication, targetPort: ports.replication },
         ...(metrics === undefined ? [] : [{ name: 'metrics', port: metrics, targetPort: metrics }]),

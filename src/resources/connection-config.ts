@@ -7,10 +7,21 @@ import { clusterLabels } from '../metadata/labels';
 import { failoverUrl, masterUrl } from './connection-url';
 import { ownedMeta } from './object-meta';
 import { credentialsSecretOf } from './credentials-secret';
+import type { ClusterTls } from '../model/tls';
 
-/** nodes: as brokerNodes(); a leaving node stays in the URL until its pod is gone (it may be the master). */
-export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c)): V1ConfigMap {
+/**
+ * nodes: as brokerNodes(); a leaving node stays in the URL until its pod is
+ * gone (it may be the master). tls: the certificate's Secret, whose ca.crt
+ * clients need for their trust store (a certificate is public).
+ */
+export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c), tls?: ClusterTls): V1ConfigMap {
   const n = clusterName(c);
+  const tlsData: Record<string, string> = {};
+  if (c.spec.tls) {
+    tlsData.tlsSecret = c.spec.tls.secretName;
+    if (tls?.ca !== undefined) tlsData['ca.crt'] = tls.ca;
+    if (c.spec.tls.plainOpenWirePort !== undefined) tlsData.plainFailoverUrl = failoverUrl(c, undefined, nodes, true);
+  }
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -22,6 +33,7 @@ export function buildConnectionConfig(c: BrokerCluster, nodes = brokerNodes(c)):
       // Where the logins are; never the logins themselves.
       credentialsSecret: credentialsSecretOf(c).name,
       authentication: String(c.spec.security.authentication),
+      ...tlsData,
     },
   };
 }

@@ -32,9 +32,21 @@ function queryString(q: Query): string {
   return q.length === 0 ? '' : `?${q.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&')}`;
 }
 
-/** failover:(tcp://<node-0 service>:<port 0>,...)?randomize=...&jms.*; nodes: as brokerNodes(). */
-export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) => nodeServiceHost(c, i), nodes = brokerNodes(c)): string {
-  const uris = nodes.map((i) => `tcp://${host(i)}:${nodePorts(c, i).openwire}`);
+/** ssl:// with spec.tls, else tcp://. */
+function scheme(c: BrokerCluster): string {
+  return c.spec.tls ? 'ssl' : 'tcp';
+}
+
+/**
+ * failover:(tcp://<node-0 service>:<port 0>,...)?randomize=...&jms.* (ssl://
+ * with spec.tls); nodes: as brokerNodes(); plain: the plain tcp:// ports kept
+ * beside TLS (spec.tls.plainOpenWirePort) instead.
+ */
+export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) => nodeServiceHost(c, i), nodes = brokerNodes(c), plain = false): string {
+  const plainBase = c.spec.tls?.plainOpenWirePort;
+  const uris = nodes.map((i) =>
+    plain && plainBase !== undefined ? `tcp://${host(i)}:${plainBase + i}` : `${scheme(c)}://${host(i)}:${nodePorts(c, i).openwire}`,
+  );
   const cl = c.spec.client;
   const q: Query = [['randomize', cl.randomize]];
   if (cl.maxReconnectAttempts !== undefined) q.push(['maxReconnectAttempts', cl.maxReconnectAttempts]);
@@ -46,5 +58,5 @@ export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) 
 /** The master Service, for clients that want one address. */
 export function masterUrl(c: BrokerCluster): string {
   const host = `${names.masterService(clusterName(c))}.${clusterNamespace(c)}.svc`;
-  return `tcp://${host}:${MASTER_OPENWIRE_PORT}${queryString(clientOptions(c))}`;
+  return `${scheme(c)}://${host}:${MASTER_OPENWIRE_PORT}${queryString(clientOptions(c))}`;
 }

@@ -21,6 +21,7 @@ import { buildZkConfig } from './zk-config';
 import { buildZkPod } from './zk-pod';
 import { ownedMeta } from './object-meta';
 import type { ClusterCredentials } from '../model/credentials';
+import type { ClusterTls } from '../model/tls';
 import { buildZkClientService, buildZkHeadlessService } from './zk-services';
 
 export interface Observed {
@@ -34,6 +35,8 @@ export interface Observed {
   operator?: OperatorPeer;
   /** The cluster's logins; the plan applies nothing without them. */
   credentials?: ClusterCredentials;
+  /** The certificate's Secret, with spec.tls; the plan applies nothing without it then. */
+  tls?: ClusterTls;
 }
 
 export interface DesiredState {
@@ -88,9 +91,9 @@ export function desiredState(c: BrokerCluster, observed: Observed): DesiredState
     buildBrokerHeadlessService(c),
     ...nodes.map((i) => buildBrokerNodeService(c, i)),
     buildBrokerPdb(c, nodes.length),
-    buildConnectionConfig(c, nodes),
+    buildConnectionConfig(c, nodes, observed.tls),
   );
-  const brokerPod = (i: number) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)), observed.credentials);
+  const brokerPod = (i: number) => buildBrokerPod(c, i, xml[i] ?? '', observed.roles.get(names.brokerPod(n, i)), observed.credentials, observed.tls);
   const claims = [
     ...zkNodes.map((i) => buildPvc(c, 'zookeeper', names.zkPvc(n, i), i, '1Gi')),
     ...range(c.spec.replicas).map((i) => buildPvc(c, 'broker', names.brokerPvc(n, i), i, c.spec.persistence.size)),

@@ -68,6 +68,12 @@ function policy(c: BrokerCluster, name: string, component: Component, ingress: N
   };
 }
 
+/** The plain OpenWire ports kept beside TLS, if any. */
+function plainPorts(c: BrokerCluster, nodes: readonly number[]): number[] {
+  const base = c.spec.tls?.plainOpenWirePort;
+  return base === undefined ? [] : nodes.map((i) => base + i);
+}
+
 /**
  * The brokers' policy. nodes: every node that exists or is wanted (leaving
  * nodes included), so that a node keeps its ports open until its pod is gone.
@@ -82,10 +88,7 @@ export function buildBrokerNetworkPolicy(c: BrokerCluster, operator: OperatorPee
       [own(c, 'broker')],
       ports.map((p) => p.replication),
     ),
-    ...rule(
-      fromSpec(np.clients),
-      ports.map((p) => p.openwire),
-    ),
+    ...rule(fromSpec(np.clients), [...ports.map((p) => p.openwire), ...plainPorts(c, nodes)]),
     // The operator checks replication through Jolokia before a restart.
     ...rule(
       [...operatorPeers(operator), ...fromSpec(np.console)],
