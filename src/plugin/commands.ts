@@ -219,7 +219,9 @@ async function forwardConsole(k: Kubectl, name: string, p: Parsed, io: Out): Pro
   if (!master) throw new PluginError(`no master is elected in ${name}, so no console to forward to; see kubectl amq status ${name}`);
   // The master Service's port 8161 (named console) always leads to the elected master's console.
   const args = ['port-forward', `service/${names.masterService(name)}`, `${port === 0 ? '' : port}:8161`, '--address', address];
-  const where = port === 0 ? 'the local port kubectl prints below' : `http://${address}:${port}/admin/`;
+  // With spec.tls the console speaks only https (its certificate names the Services, not 127.0.0.1).
+  const scheme = bc.spec.tls ? 'https' : 'http';
+  const where = port === 0 ? 'the local port kubectl prints below' : `${scheme}://${address}:${port}/admin/`;
   io.err(
     `The console of the master ${master}: ${where}. Ctrl-C stops; a forward stays with the pod it started on, so run this again after a failover.\n+ kubectl ${[...k.args(), ...args].join(' ')}\n`,
   );
