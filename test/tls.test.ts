@@ -2,7 +2,9 @@
 // the operator as a process, a real ZooKeeper ensemble, three real ActiveMQ
 // 5.16.8 brokers started from what the operator rendered (the PodBridge plays
 // the kubelet), certificates from a CA made with openssl, and the real JMS
-// client through the published ssl:// failover URL.
+// client through the published ssl:// failover URL. A kill -9 of the master
+// over TLS, with the client on the published URL, is in test/real-node.test.ts,
+// whose cluster is this example too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
@@ -195,22 +197,6 @@ describe('TLS for OpenWire and the console (deploy/examples/tls.yaml)', () => {
     assert.match(wrongName.message, /altnames|does not match/i, 'a certificate that does not name the host is refused');
     const plain = await new JolokiaClient(admin).call(https.replace('https:', 'http:'), read).catch((e: unknown) => e);
     assert.ok(plain instanceof JolokiaError, `plain http is not served: ${String(plain)}`);
-  });
-
-  test('kill -9 of the master under load over TLS: the trusting client fails over with nothing lost', async () => {
-    const master = nodeOf(await inSync());
-    const producer = runClient(
-      ['produce', '--url', url, '--queue', 'tls.kill', '--count', '600', '--persistent', '--progress-every', '50', '--timeout-ms', '180000'],
-      trusted,
-    );
-    await producer.when((e) => e.event === 'progress' && Number(e.sent) >= 200);
-    await brokers.crash(master);
-    const sent = await producer.done;
-    assert.equal(sent.errors, 0);
-    assert.equal(sent.acked, 600);
-    const next = nodeOf(await inSync());
-    assert.notEqual(next, master, 'a slave took over');
-    await consumeEvery('tls.kill', 600);
   });
 
   test('a renewed certificate rolls the brokers under load, slaves first and the master last, with nothing lost', async () => {
