@@ -333,6 +333,9 @@ fix_distribution() {
   patch_store_scala "$1" 04-restored-audit-keeps-configured-limits.diff org/apache/activemq/leveldb/LevelDBClient \
     "patched so that the failover producer audit restored from an index snapshot keeps the configured limits (maxFailoverProducersToTrack, failoverProducersAuditDepth)" \
     org/apache/activemq/leveldb/DBManager.scala
+  patch_store_scala "$1" 06-slave-snapshot-at-its-own-position.diff org/apache/activemq/leveldb/replicated/SlaveLevelDBStore \
+    "patched so that the index a slave downloads when it attaches is saved as the snapshot of the position it reflects, not of the log's end" \
+    org/apache/activemq/leveldb/replicated/ReplicatedLevelDBStoreTrait.scala
   add_guava_failureaccess "$1"
   use_native_leveldb "$1"
   add_metrics_agent "$1"
