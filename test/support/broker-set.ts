@@ -1,7 +1,7 @@
 // The brokers of one BrokerCluster as local processes, started exactly from
 // the configuration the operator rendered into <name>-broker-config, with
 // every node's host pointed at 127.0.0.1.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ import { logTail } from './log-tail';
 const ROOT = join(__dirname, '..', '..');
 /** kubelet's first restart of a crashed container comes within moments. */
 const CRASH_RESTART_DELAY_MS = 1_000;
+/** How long a JVM whose broker shut down may stay before the harness takes it for hung. */
+const LINGER_MS = 20_000;
 /** The broker pods' terminationGracePeriodSeconds. */
 const STOP_GRACE_MS = 60_000;
 
@@ -179,7 +181,44 @@ export class BrokerSet {
     });
     this.brokers.set(i, b);
     void b.exited.then((code) => this.exitedOnItsOwn(i, b, code));
+    this.watchForLingering(i, b);
     return b;
+  }
+
+  /**
+   * A 5.16 broker demoted while its store was still starting as master shuts
+   * its BrokerService down ("... is shutdown") but its JVM lingers, serving
+   * nothing, never rejoining: the start task that would end it is blocked. In
+   * a pod its readiness probe fails and the operator restarts the unready
+   * pod; a kwok pod is always Ready, so the harness does that restart here,
+   * with a line in the output, as a crash the kubelet would follow.
+   */
+  private watchForLingering(i: number, b: BrokerProcess): void {
+    let last = { size: -1, since: Date.now() };
+    const timer = setInterval(() => {
+      if (!b.running || this.brokers.get(i) !== b) {
+        clearInterval(timer);
+        return;
+      }
+      let size: number;
+      try {
+        size = statSync(b.logFile).size;
+      } catch {
+        return;
+      }
+      if (size !== last.size) last = { size, since: Date.now() };
+      if (Date.now() - last.since < LINGER_MS) return;
+      const tail = readFileSync(b.logFile, 'utf8').slice(-2_000).trimEnd().split('\n');
+      const shutDown = /Apache ActiveMQ \S+ \(.*\) is shutdown/.test(tail[tail.length - 1] ?? '');
+      if (shutDown && !this.ending.has(b)) {
+        clearInterval(timer);
+        console.log(
+          `# broker ${i}: its broker shut down ${LINGER_MS / 1000} s ago but the JVM lingers; restarting it, as the operator restarts an unready pod`,
+        );
+        b.kill('SIGKILL');
+      }
+    }, 2_000);
+    timer.unref();
   }
 
   // A pod's container restarts when its process ends (restartPolicy Always), so
