@@ -188,6 +188,7 @@ export async function observe(d: ObserveDeps, cached: BrokerCluster, memory: Clu
   const live: LiveLookup = (kind, name) => d.cache.get(kind, namespace, name);
   const credentials = await credentialsFacts(d, c);
   const tls = await tlsFacts(d, c);
+  // The admin login, and with spec.tls the CA the console's certificate must chain to.
   const consoleAccess = credentials.state === 'found' ? { admin: credentials.credentials.admin, tls: tls?.state === 'found' ? tls.tls : undefined } : undefined;
   return {
     cluster: c,

@@ -10,16 +10,16 @@ import type { Logger } from '../observability/logger';
 import { metrics } from '../observability/metrics';
 import { JolokiaError, type ConsoleCredentials } from './jolokia';
 import type { ClusterTls } from '../model/tls';
+import { MasterConsole } from './master-console';
+import { checkpointWritten, judgeGroup, judgeView, newSyncState, type GroupFacts, type SyncState, type SyncVerdict } from './replica-sync';
+
+const CONSOLE_RETRY_MS = 5_000;
 
 /** What the operator needs to talk to a master console: the admin login, and with spec.tls the CA to check it by. */
 export interface ConsoleAccess {
   admin: ConsoleCredentials;
   tls?: ClusterTls;
 }
-import { MasterConsole } from './master-console';
-import { checkpointWritten, judgeGroup, judgeView, newSyncState, type GroupFacts, type SyncState, type SyncVerdict } from './replica-sync';
-
-const CONSOLE_RETRY_MS = 5_000;
 
 /**
  * Where the master's console is, from the address it registered in ZooKeeper;
