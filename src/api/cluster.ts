@@ -57,6 +57,12 @@ export function nodePorts(c: BrokerCluster, i: number): NodePorts {
   return { openwire: p.openwire + i, console: p.console + i, replication: p.replication + i };
 }
 
+/** Node i's plain OpenWire port kept beside TLS (spec.tls.plainOpenWirePort), base+i; undefined when none is kept. */
+export function nodePlainOpenWirePort(c: BrokerCluster, i: number): number | undefined {
+  const base = c.spec.tls?.plainOpenWirePort;
+  return base === undefined ? undefined : base + i;
+}
+
 /** Node i's metrics port, base+i like its other ports; undefined when spec.metrics is off. */
 export function nodeMetricsPort(c: BrokerCluster, i: number): number | undefined {
   return c.spec.metrics.enabled ? c.spec.metrics.port + i : undefined;

@@ -3,7 +3,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { BrokerCluster, DeadLetter, RedeliveryPolicy } from '../api/types';
-import { clusterName, durationMs, nodePodHost, nodePorts, storeLimits, zkConnectString, zkPath } from '../api/cluster';
+import { clusterName, durationMs, nodePlainOpenWirePort, nodePodHost, nodePorts, storeLimits, zkConnectString, zkPath } from '../api/cluster';
 import { names } from '../metadata/names';
 import { allGroups, authorizationEntries, JAAS_DOMAIN } from './broker-security';
 import { KEYSTORE_FILE, KEYSTORE_PASSWORD_PLACEHOLDER } from './broker-tls';
@@ -240,8 +240,9 @@ function addTransportConnectors(broker: XMLBuilder, c: BrokerCluster, i: number)
   }
   const connectors = broker.ele(CORE_NS, 'transportConnectors');
   connectors.ele(CORE_NS, 'transportConnector', { name: 'openwire', uri: `${tls ? 'ssl' : 'tcp'}://0.0.0.0:${openwire}?${CONNECTOR_OPTIONS}` });
-  if (tls?.plainOpenWirePort !== undefined) {
-    connectors.ele(CORE_NS, 'transportConnector', { name: 'openwire-plain', uri: `tcp://0.0.0.0:${tls.plainOpenWirePort + i}?${CONNECTOR_OPTIONS}` });
+  const plain = nodePlainOpenWirePort(c, i);
+  if (plain !== undefined) {
+    connectors.ele(CORE_NS, 'transportConnector', { name: 'openwire-plain', uri: `tcp://0.0.0.0:${plain}?${CONNECTOR_OPTIONS}` });
   }
 }
 

@@ -3,7 +3,7 @@
 // follow the master-last order of the roller.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
+import { clusterName, nodeMetricsPort, nodePlainOpenWirePort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import {
   ANNOTATION_CREDENTIALS,
@@ -34,7 +34,7 @@ type PodSpec = NonNullable<V1Pod['spec']>;
 
 function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials | undefined, tls: ClusterTls | undefined): V1Container {
   const p = nodePorts(c, i);
-  const plain = c.spec.tls?.plainOpenWirePort;
+  const plain = nodePlainOpenWirePort(c, i);
   const metrics = nodeMetricsPort(c, i);
   const env = [
     { name: 'AMQ_NODE_INDEX', value: String(i) },
@@ -49,7 +49,7 @@ function brokerContainer(c: BrokerCluster, i: number, creds: ClusterCredentials 
     env,
     ports: [
       { name: 'openwire', containerPort: p.openwire },
-      ...(plain === undefined ? [] : [{ name: 'openwire-plain', containerPort: plain + i }]),
+      ...(plain === undefined ? [] : [{ name: 'openwire-plain', containerPort: plain }]),
       { name: 'console', containerPort: p.console },
       { name: 'replication', containerPort: p.replication },
       ...(metrics === undefined ? [] : [{ name: 'metrics', containerPort: metrics }]),
@@ -87,7 +87,7 @@ export function buildBrokerPod(c: BrokerCluster, i: number, xml: string, role?: 
     volumes: [
       { name: 'config', configMap: { name: names.brokerConfig(n) } },
       ...(creds ? [credentialsVolume(c, creds.secret, creds.zookeeperPassword !== undefined)] : []),
-      ...(tls ? [tlsVolume(c, tls)] : []),
+      ...(tls ? [tlsVolume(tls)] : []),
       { name: 'data', persistentVolumeClaim: { claimName: names.brokerPvc(n, i) } },
       TMP_VOLUME,
     ],

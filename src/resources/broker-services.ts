@@ -2,7 +2,7 @@
 // node on that node's ports (the addresses in the failover URL, and its metrics).
 import type { V1Service } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { clusterName, nodeMetricsPort, nodePorts } from '../api/cluster';
+import { clusterName, nodeMetricsPort, nodePlainOpenWirePort, nodePorts } from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels, componentSelector, LABEL_NODE, nodeSelector } from '../metadata/labels';
 import { ownedMeta } from './object-meta';
@@ -31,7 +31,7 @@ export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
   const n = clusterName(c);
   const ports = nodePorts(c, i);
   const metrics = nodeMetricsPort(c, i);
-  const plain = c.spec.tls?.plainOpenWirePort;
+  const plain = nodePlainOpenWirePort(c, i);
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -43,7 +43,7 @@ export function buildBrokerNodeService(c: BrokerCluster, i: number): V1Service {
       publishNotReadyAddresses: true,
       ports: [
         { name: 'openwire', port: ports.openwire, targetPort: ports.openwire },
-        ...(plain === undefined ? [] : [{ name: 'openwire-plain', port: plain + i, targetPort: plain + i }]),
+        ...(plain === undefined ? [] : [{ name: 'openwire-plain', port: plain, targetPort: plain }]),
         { name: 'console', port: ports.console, targetPort: ports.console },
         { name: 'replication', port: ports.replication, targetPort: ports.replication },
         ...(metrics === undefined ? [] : [{ name: 'metrics', port: metrics, targetPort: metrics }]),

@@ -1,7 +1,7 @@
 // The client URLs published in <name>-connection. Only options the 5.16
 // client knows are written: it rejects unknown jms.* options.
 import type { BrokerCluster } from '../api/types';
-import { brokerNodes, clusterName, clusterNamespace, MASTER_OPENWIRE_PORT, nodePorts, nodeServiceHost } from '../api/cluster';
+import { brokerNodes, clusterName, clusterNamespace, MASTER_OPENWIRE_PORT, nodePlainOpenWirePort, nodePorts, nodeServiceHost } from '../api/cluster';
 import { names } from '../metadata/names';
 
 type Query = [string, string | number | boolean][];
@@ -43,10 +43,10 @@ function scheme(c: BrokerCluster): string {
  * beside TLS (spec.tls.plainOpenWirePort) instead.
  */
 export function failoverUrl(c: BrokerCluster, host: (i: number) => string = (i) => nodeServiceHost(c, i), nodes = brokerNodes(c), plain = false): string {
-  const plainBase = c.spec.tls?.plainOpenWirePort;
-  const uris = nodes.map((i) =>
-    plain && plainBase !== undefined ? `tcp://${host(i)}:${plainBase + i}` : `${scheme(c)}://${host(i)}:${nodePorts(c, i).openwire}`,
-  );
+  const uris = nodes.map((i) => {
+    const plainPort = plain ? nodePlainOpenWirePort(c, i) : undefined;
+    return plainPort !== undefined ? `tcp://${host(i)}:${plainPort}` : `${scheme(c)}://${host(i)}:${nodePorts(c, i).openwire}`;
+  });
   const cl = c.spec.client;
   const q: Query = [['randomize', cl.randomize]];
   if (cl.maxReconnectAttempts !== undefined) q.push(['maxReconnectAttempts', cl.maxReconnectAttempts]);

@@ -41,13 +41,15 @@ export function buildCredentialsSecret(c: BrokerCluster, passwords: GeneratedPas
 
 export type CredentialsRead = { credentials: ClusterCredentials } | { missingKeys: string[] };
 
+/** One key of a Secret, decoded; '' when it is not there. */
+export function secretValue(secret: V1Secret, key: string): string {
+  const b64 = secret.data?.[key];
+  return b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
+}
+
 /** Decodes a credentials Secret; every key but zookeeper-password must be there and not empty. */
 export function readCredentials(secret: V1Secret): CredentialsRead {
-  const data = secret.data ?? {};
-  const value = (key: string) => {
-    const b64 = data[key];
-    return b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
-  };
+  const value = (key: string) => secretValue(secret, key);
   const required = [CREDENTIAL_KEYS.username, CREDENTIAL_KEYS.password, CREDENTIAL_KEYS.adminUsername, CREDENTIAL_KEYS.adminPassword];
   const missingKeys = required.filter((k) => value(k) === '');
   if (missingKeys.length > 0) return { missingKeys };

@@ -5,7 +5,17 @@
 // than as an endPort range, which not every network plugin honours.
 import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
 import type { BrokerCluster } from '../api/types';
-import { brokerNodes, clusterName, isZkManaged, nodeMetricsPort, nodePorts, ZK_CLIENT_PORT, ZK_ELECTION_PORT, ZK_PEER_PORT } from '../api/cluster';
+import {
+  brokerNodes,
+  clusterName,
+  isZkManaged,
+  nodeMetricsPort,
+  nodePlainOpenWirePort,
+  nodePorts,
+  ZK_CLIENT_PORT,
+  ZK_ELECTION_PORT,
+  ZK_PEER_PORT,
+} from '../api/cluster';
 import { names } from '../metadata/names';
 import { componentLabels, componentSelector, type Component, type Labels } from '../metadata/labels';
 import { ownedMeta } from './object-meta';
@@ -68,12 +78,6 @@ function policy(c: BrokerCluster, name: string, component: Component, ingress: N
   };
 }
 
-/** The plain OpenWire ports kept beside TLS, if any. */
-function plainPorts(c: BrokerCluster, nodes: readonly number[]): number[] {
-  const base = c.spec.tls?.plainOpenWirePort;
-  return base === undefined ? [] : nodes.map((i) => base + i);
-}
-
 /**
  * The brokers' policy. nodes: every node that exists or is wanted (leaving
  * nodes included), so that a node keeps its ports open until its pod is gone.
@@ -81,14 +85,16 @@ function plainPorts(c: BrokerCluster, nodes: readonly number[]): number[] {
 export function buildBrokerNetworkPolicy(c: BrokerCluster, operator: OperatorPeer | undefined, nodes = brokerNodes(c)): NetworkPolicy {
   const np = c.spec.networkPolicy;
   const ports = nodes.map((i) => nodePorts(c, i));
-  const metrics = nodes.map((i) => nodeMetricsPort(c, i)).filter((p): p is number => p !== undefined);
+  // Optional per-node ports: those a node has.
+  const some = (port: (c: BrokerCluster, i: number) => number | undefined) => nodes.map((i) => port(c, i)).filter((p): p is number => p !== undefined);
+  const metrics = some(nodeMetricsPort);
   return policy(c, names.brokerNetworkPolicy(clusterName(c)), 'broker', [
     // Slaves replicate from the master.
     ...rule(
       [own(c, 'broker')],
       ports.map((p) => p.replication),
     ),
-    ...rule(fromSpec(np.clients), [...ports.map((p) => p.openwire), ...plainPorts(c, nodes)]),
+    ...rule(fromSpec(np.clients), [...ports.map((p) => p.openwire), ...some(nodePlainOpenWirePort)]),
     // The operator checks replication through Jolokia before a restart.
     ...rule(
       [...operatorPeers(operator), ...fromSpec(np.console)],
